@@ -1,0 +1,5 @@
+"""``python -m trialkg`` runs the command-line interface."""
+
+from trialkg.cli import main
+
+main()
