@@ -1,0 +1,467 @@
+"""Record model → RDF quads, built directly as pyoxigraph terms.
+
+Each study lives in its own named graph (:func:`trialkg.iris.study_graph_iri`) together with
+its provenance, so re-ingesting a study replaces exactly that graph. Every node has an IRI
+minted by :mod:`trialkg.iris` (no blank nodes). Enumerated codes become the ontology's
+controlled individuals (``tkg:phase_PHASE2``, ``tkg:status_COMPLETED`` ...).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from trialkg import __version__
+from trialkg.iris import (
+    CTGOV_STUDY,
+    PROV,
+    RDF,
+    RDFS,
+    SCHEMA,
+    TKG,
+    XSD,
+    id_iri,
+    is_nct_id,
+    mesh_iri,
+    slug,
+    study_graph_iri,
+    trial_iri,
+)
+from trialkg.model import DatePoint, MeshTerm, Organization, Study
+
+__all__ = [
+    "CONTROLLED",
+    "INTERVENTION_CLASSES",
+    "STUDY_TYPE_CLASSES",
+    "age_in_years",
+    "record_digest",
+    "condition_iri",
+    "date_literal",
+    "organization_iri",
+    "study_quads",
+]
+
+_TYPE = NamedNode(RDF + "type")
+_LABEL = NamedNode(RDFS + "label")
+_XSD_STRING = NamedNode(XSD + "string")
+_XSD_INTEGER = NamedNode(XSD + "integer")
+_XSD_DECIMAL = NamedNode(XSD + "decimal")
+_XSD_BOOLEAN = NamedNode(XSD + "boolean")
+_XSD_DATE = NamedNode(XSD + "date")
+_XSD_GYEARMONTH = NamedNode(XSD + "gYearMonth")
+_XSD_GYEAR = NamedNode(XSD + "gYear")
+_XSD_DATETIME = NamedNode(XSD + "dateTime")
+_XSD_DURATION = NamedNode(XSD + "duration")
+
+#: Enumerations whose codes become controlled individuals ``tkg:{prefix}_{CODE}``:
+#: model attribute -> (property local name, individual prefix, class local name).
+CONTROLLED: dict[str, tuple[str, str, str]] = {
+    "overall_status": ("overallStatus", "status", "OverallStatus"),
+    "last_known_status": ("lastKnownStatus", "status", "OverallStatus"),
+    "study_type": ("studyType", "studyType", "StudyType"),
+    "allocation": ("allocation", "allocation", "Allocation"),
+    "intervention_model": ("interventionModel", "interventionModel", "InterventionModel"),
+    "masking": ("masking", "masking", "Masking"),
+    "primary_purpose": ("primaryPurpose", "purpose", "PrimaryPurpose"),
+}
+
+STUDY_TYPE_CLASSES = {
+    "INTERVENTIONAL": "InterventionalTrial",
+    "OBSERVATIONAL": "ObservationalStudy",
+    "EXPANDED_ACCESS": "ExpandedAccessStudy",
+}
+
+INTERVENTION_CLASSES = {
+    "DRUG": "DrugIntervention",
+    "BIOLOGICAL": "BiologicalIntervention",
+    "PROCEDURE": "ProcedureIntervention",
+    "DEVICE": "DeviceIntervention",
+    "RADIATION": "RadiationIntervention",
+    "BEHAVIORAL": "BehavioralIntervention",
+    "GENETIC": "GeneticIntervention",
+    "DIETARY_SUPPLEMENT": "DietarySupplementIntervention",
+    "COMBINATION_PRODUCT": "CombinationProductIntervention",
+    "DIAGNOSTIC_TEST": "DiagnosticTestIntervention",
+    "OTHER": "OtherIntervention",
+}
+
+OUTCOME_CLASSES = {"primary": "PrimaryOutcome", "secondary": "SecondaryOutcome",
+                   "other": "OtherOutcome"}
+
+_CODE_RE = re.compile(r"[^A-Z0-9_]+")
+
+
+def tkg(local: str) -> NamedNode:
+    """A term of the trialkg ontology."""
+    return NamedNode(TKG + local)
+
+
+def code(value: str) -> str:
+    """An enumeration value as an API v2 code: ``Phase 2`` -> ``PHASE_2``, ``N/A`` -> ``NA``."""
+    return _CODE_RE.sub("_", value.strip().upper().replace("/", "")).strip("_") or "UNKNOWN"
+
+
+def controlled(prefix: str, value: str) -> NamedNode:
+    """The controlled individual for a code, e.g. ``controlled("phase", "PHASE2")``."""
+    return tkg(f"{prefix}_{code(value)}")
+
+
+def text(value: str) -> Literal:
+    return Literal(value)
+
+
+def date_literal(value: str) -> Literal:
+    """A registry date with its precision in the datatype.
+
+    >>> date_literal("2004-01").datatype.value.rsplit("#")[1]
+    'gYearMonth'
+    >>> date_literal("2004-01-15").datatype.value.rsplit("#")[1]
+    'date'
+    """
+    v = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+        return Literal(v, datatype=_XSD_DATE)
+    if re.fullmatch(r"\d{4}-\d{2}", v):
+        return Literal(v, datatype=_XSD_GYEARMONTH)
+    if re.fullmatch(r"\d{4}", v):
+        return Literal(v, datatype=_XSD_GYEAR)
+    return Literal(v)
+
+
+_AGE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(year|month|week|day|hour|minute)s?\s*$", re.I)
+_AGE_YEARS = {"year": 1.0, "month": 1 / 12, "week": 7 / 365.25, "day": 1 / 365.25,
+              "hour": 1 / 8766, "minute": 1 / 525960}
+_AGE_DURATION = {"year": "P{n}Y", "month": "P{n}M", "week": "P{w}D", "day": "P{n}D",
+                 "hour": "PT{n}H", "minute": "PT{n}M"}
+
+
+def age_in_years(value: str) -> tuple[str, float] | None:
+    """An eligibility age as an xsd:duration and in years; None for ``N/A`` and the like.
+
+    >>> age_in_years("18 Years")
+    ('P18Y', 18.0)
+    >>> age_in_years("6 Months")
+    ('P6M', 0.5)
+    """
+    m = _AGE_RE.match(value)
+    if not m:
+        return None
+    number, unit = m.group(1), m.group(2).lower()
+    n = float(number)
+    n_text = number if "." not in number else str(n)
+    w = str(int(n * 7)) if n.is_integer() else str(n * 7)
+    duration = _AGE_DURATION[unit].format(n=n_text, w=w)
+    return duration, round(n * _AGE_YEARS[unit], 4)
+
+
+def organization_iri(name: str) -> str:
+    """Organisations are keyed by normalised name, shared across studies."""
+    return id_iri("org", slug(name))
+
+
+def condition_iri(name: str) -> str:
+    """Conditions (as the record words them) are keyed by normalised name."""
+    return id_iri("condition", slug(name))
+
+
+def _ingest_time() -> str:
+    """Ingest time; SOURCE_DATE_EPOCH pins it for reproducible builds."""
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = (
+        datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        if epoch and epoch.isdigit()
+        else datetime.now(tz=timezone.utc)
+    )
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+class _Emitter:
+    """Collects the quads of one named graph."""
+
+    __slots__ = ("graph", "quads")
+
+    def __init__(self, graph: NamedNode) -> None:
+        self.graph = graph
+        self.quads: list[Quad] = []
+
+    def add(self, s: NamedNode, p: NamedNode, o: NamedNode | Literal) -> None:
+        self.quads.append(Quad(s, p, o, self.graph))
+
+    def lit(self, s: NamedNode, local: str, value: str | None) -> None:
+        if value:
+            self.quads.append(Quad(s, tkg(local), Literal(value), self.graph))
+
+    def typed(self, s: NamedNode, local: str, value: object, datatype: NamedNode) -> None:
+        if value is not None:
+            self.quads.append(Quad(s, tkg(local), Literal(str(value), datatype=datatype),
+                                   self.graph))
+
+    def flag(self, s: NamedNode, local: str, value: bool | None) -> None:
+        if value is not None:
+            self.add(s, tkg(local), Literal("true" if value else "false", datatype=_XSD_BOOLEAN))
+
+    def date(self, s: NamedNode, local: str, value: DatePoint | None) -> None:
+        if value is None:
+            return
+        self.add(s, tkg(local), date_literal(value.value))
+        if value.kind:
+            kind = "ESTIMATED" if value.kind.upper() == "ANTICIPATED" else value.kind
+            self.add(s, tkg(local + "Type"), controlled("actuality", kind))
+
+    def org(self, s: NamedNode, local: str, org: Organization | None) -> None:
+        if org is None:
+            return
+        node = NamedNode(organization_iri(org.name))
+        self.add(s, tkg(local), node)
+        self.add(node, _TYPE, tkg("Organization"))
+        self.add(node, _LABEL, text(org.name))
+        if org.org_class:
+            self.add(node, tkg("organizationClass"), Literal(code(org.org_class)))
+
+
+def study_quads(study: Study, *, ingested_at: str | None = None) -> list[Quad]:
+    """Every quad of one study, in its named graph, provenance included (no duplicates).
+
+    The provenance holds ``tkg:recordDigest``, a digest of the study's own triples, so an
+    unchanged record can be recognised and skipped on re-ingest.
+    """
+    graph = NamedNode(study_graph_iri(study.trial_id))
+    e = _Emitter(graph)
+    t = NamedNode(trial_iri(study.trial_id))
+    _content(e, t, study)
+    quads = list(dict.fromkeys(e.quads))
+    prov = _Emitter(graph)
+    _provenance(prov, graph, t, study, ingested_at or _ingest_time(), record_digest(quads))
+    return prov.quads + quads
+
+
+def record_digest(quads: list[Quad]) -> str:
+    """An order-independent digest of a study's triples."""
+    import hashlib
+
+    lines = sorted(f"{q.subject} {q.predicate} {q.object}" for q in quads)
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:32]
+
+
+def _content(e: _Emitter, t: NamedNode, study: Study) -> None:
+    tid = study.trial_id
+
+    e.add(t, _TYPE, tkg("ClinicalTrial"))
+    if study.study_type and (cls := STUDY_TYPE_CLASSES.get(code(study.study_type))):
+        e.add(t, _TYPE, tkg(cls))
+    e.lit(t, "trialId", tid)
+    if is_nct_id(tid):
+        e.lit(t, "nctId", tid)
+        e.add(t, NamedNode(SCHEMA + "url"), NamedNode(CTGOV_STUDY + tid))
+    title = study.brief_title or study.official_title or study.acronym
+    if title:
+        e.add(t, _LABEL, text(title))
+    e.lit(t, "briefTitle", study.brief_title)
+    e.lit(t, "officialTitle", study.official_title)
+    e.lit(t, "acronym", study.acronym)
+    e.lit(t, "orgStudyId", study.org_study_id)
+    for sid in study.secondary_ids:
+        e.lit(t, "secondaryId", sid.id)
+    e.org(t, "organization", study.organization)
+
+    for attr, (prop, prefix, _cls) in CONTROLLED.items():
+        value = getattr(study, attr)
+        if value:
+            e.add(t, tkg(prop), controlled(prefix, value))
+    for phase in study.phases:
+        e.add(t, tkg("phase"), controlled("phase", phase))
+    e.lit(t, "whyStopped", study.why_stopped)
+    if study.status_verified:
+        e.add(t, tkg("statusVerifiedDate"), date_literal(study.status_verified))
+    e.date(t, "startDate", study.start)
+    e.date(t, "primaryCompletionDate", study.primary_completion)
+    e.date(t, "completionDate", study.completion)
+    e.date(t, "firstPostedDate", study.first_posted)
+    e.date(t, "lastUpdatePostedDate", study.last_update_posted)
+    e.date(t, "resultsFirstPostedDate", study.results_first_posted)
+
+    e.org(t, "leadSponsor", study.lead_sponsor)
+    for collaborator in study.collaborators:
+        e.org(t, "collaborator", collaborator)
+    if study.responsible_party_type:
+        e.add(t, tkg("responsiblePartyType"), Literal(code(study.responsible_party_type)))
+    e.lit(t, "responsiblePartyName", study.responsible_party_name)
+
+    e.lit(t, "briefSummary", study.brief_summary)
+    e.lit(t, "detailedDescription", study.detailed_description)
+    for keyword in study.keywords:
+        e.lit(t, "keyword", keyword)
+    for condition in study.conditions:
+        node = NamedNode(condition_iri(condition))
+        e.add(t, tkg("condition"), node)
+        e.add(node, _TYPE, tkg("Condition"))
+        e.add(node, _LABEL, text(condition))
+
+    for who in study.who_masked:
+        e.add(t, tkg("whoMasked"), Literal(code(who)))
+    e.typed(t, "enrollment", study.enrollment, _XSD_INTEGER)
+    if study.enrollment_type:
+        kind = "ESTIMATED" if code(study.enrollment_type) == "ANTICIPATED" else study.enrollment_type
+        e.add(t, tkg("enrollmentType"), controlled("actuality", kind))
+    e.flag(t, "hasResults", study.has_results)
+
+    _arms_and_interventions(e, t, study)
+    _outcomes(e, t, study)
+    _eligibility(e, t, study)
+    _sites_and_people(e, t, study)
+    _mesh(e, t, study)
+
+
+def _provenance(
+    e: _Emitter, graph: NamedNode, t: NamedNode, study: Study, when: str, digest: str
+) -> None:
+    e.add(graph, _TYPE, NamedNode(PROV + "Entity"))
+    e.lit(graph, "recordDigest", digest)
+    e.add(graph, tkg("aboutTrial"), t)
+    e.lit(graph, "sourceFile", study.source)
+    e.lit(graph, "sourceFormat", study.source_format)
+    if study.version:
+        e.add(graph, tkg("recordVersion"), date_literal(study.version))
+    e.add(graph, NamedNode(PROV + "generatedAtTime"), Literal(when, datatype=_XSD_DATETIME))
+    e.lit(graph, "trialkgVersion", __version__)
+
+
+def _arms_and_interventions(e: _Emitter, t: NamedNode, study: Study) -> None:
+    tid = study.trial_id
+    arm_nodes: dict[str, NamedNode] = {}
+    for n, arm in enumerate(study.arms, start=1):
+        node = NamedNode(id_iri(tid, "arm", n))
+        arm_nodes.setdefault(arm.label.casefold(), node)
+        e.add(t, tkg("arm"), node)
+        e.add(node, _TYPE, tkg("Arm"))
+        e.add(node, _LABEL, text(arm.label))
+        if arm.type:
+            e.add(node, tkg("armType"), Literal(code(arm.type)))
+        e.lit(node, "description", arm.description)
+    for n, iv in enumerate(study.interventions, start=1):
+        node = NamedNode(id_iri(tid, "intervention", n))
+        e.add(t, tkg("intervention"), node)
+        e.add(node, _TYPE, tkg("Intervention"))
+        if iv.type:
+            iv_code = code(iv.type)
+            e.add(node, _TYPE, tkg(INTERVENTION_CLASSES.get(iv_code, "OtherIntervention")))
+            e.add(node, tkg("interventionType"), Literal(iv_code))
+        e.add(node, _LABEL, text(iv.name))
+        e.lit(node, "description", iv.description)
+        for other in iv.other_names:
+            e.lit(node, "otherName", other)
+        for label in iv.arm_labels:
+            arm_node = arm_nodes.get(label.casefold())
+            if arm_node is not None:
+                e.add(node, tkg("inArm"), arm_node)
+        for term in iv.mesh:
+            e.add(node, tkg("mesh"), NamedNode(mesh_iri(term.ui)))
+
+
+def _outcomes(e: _Emitter, t: NamedNode, study: Study) -> None:
+    counters: dict[str, int] = {}
+    for outcome in study.outcomes:
+        counters[outcome.kind] = n = counters.get(outcome.kind, 0) + 1
+        node = NamedNode(id_iri(study.trial_id, "outcome", outcome.kind, n))
+        e.add(t, tkg("outcome"), node)
+        e.add(node, _TYPE, tkg("Outcome"))
+        e.add(node, _TYPE, tkg(OUTCOME_CLASSES.get(outcome.kind, "OtherOutcome")))
+        e.add(node, _LABEL, text(outcome.measure))
+        e.lit(node, "description", outcome.description)
+        e.lit(node, "timeFrame", outcome.time_frame)
+
+
+def _eligibility(e: _Emitter, t: NamedNode, study: Study) -> None:
+    el = study.eligibility
+    if el is None:
+        return
+    node = NamedNode(id_iri(study.trial_id, "eligibility"))
+    e.add(t, tkg("eligibility"), node)
+    e.add(node, _TYPE, tkg("Eligibility"))
+    e.lit(node, "criteria", el.criteria)
+    if el.sex:
+        e.add(node, tkg("sex"), Literal(code(el.sex)))
+    e.flag(node, "genderBased", el.gender_based)
+    for local, age in (("minimumAge", el.minimum_age), ("maximumAge", el.maximum_age)):
+        if not age:
+            continue
+        e.lit(node, local, age)
+        parsed = age_in_years(age)
+        if parsed:
+            e.add(node, tkg(local + "Duration"), Literal(parsed[0], datatype=_XSD_DURATION))
+            e.add(node, tkg(local + "Years"), Literal(f"{parsed[1]:g}", datatype=_XSD_DECIMAL))
+    for std in el.std_ages:
+        e.add(node, tkg("stdAge"), Literal(code(std)))
+    e.flag(node, "healthyVolunteers", el.healthy_volunteers)
+    e.lit(node, "studyPopulation", el.study_population)
+    e.lit(node, "samplingMethod", el.sampling_method)
+
+
+def _sites_and_people(e: _Emitter, t: NamedNode, study: Study) -> None:
+    tid = study.trial_id
+    for n, site in enumerate(study.sites, start=1):
+        node = NamedNode(id_iri(tid, "site", n))
+        e.add(t, tkg("site"), node)
+        e.add(node, _TYPE, tkg("Site"))
+        label = ", ".join(x for x in (site.facility, site.city, site.country) if x)
+        if label:
+            e.add(node, _LABEL, text(label))
+        e.lit(node, "facility", site.facility)
+        e.lit(node, "city", site.city)
+        e.lit(node, "state", site.state)
+        e.lit(node, "postalCode", site.zip)
+        e.lit(node, "country", site.country)
+        if site.status:
+            e.add(node, tkg("recruitmentStatus"), Literal(code(site.status)))
+        if site.lat is not None and site.lon is not None:
+            e.add(node, NamedNode(SCHEMA + "latitude"), Literal(repr(site.lat), datatype=_XSD_DECIMAL))
+            e.add(node, NamedNode(SCHEMA + "longitude"), Literal(repr(site.lon), datatype=_XSD_DECIMAL))
+    for n, official in enumerate(study.officials, start=1):
+        node = NamedNode(id_iri(tid, "official", n))
+        e.add(t, tkg("official"), node)
+        e.add(node, _TYPE, tkg("Official"))
+        e.add(node, _LABEL, text(official.name))
+        e.lit(node, "affiliation", official.affiliation)
+        if official.role:
+            e.add(node, tkg("officialRole"), Literal(code(official.role)))
+    for n, ref in enumerate(study.references, start=1):
+        node = NamedNode(id_iri(tid, "reference", n))
+        e.add(t, tkg("reference"), node)
+        e.add(node, _TYPE, tkg("Reference"))
+        if ref.pmid and ref.pmid.isdigit():
+            e.lit(node, "pmid", ref.pmid)
+            e.add(node, NamedNode(RDFS + "seeAlso"),
+                  NamedNode(f"https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/"))
+        e.lit(node, "citation", ref.citation)
+        if ref.type:
+            e.add(node, tkg("referenceType"), Literal(code(ref.type)))
+
+
+def _mesh(e: _Emitter, t: NamedNode, study: Study) -> None:
+    groups: tuple[tuple[str, list[MeshTerm], bool], ...] = (
+        ("conditionMesh", study.condition_mesh, True),
+        ("conditionMeshAncestor", study.condition_mesh_ancestors, False),
+        ("interventionMesh", study.intervention_mesh, True),
+        ("interventionMeshAncestor", study.intervention_mesh_ancestors, False),
+    )
+    for prop, terms, direct in groups:
+        for term in terms:
+            target = NamedNode(mesh_iri(term.ui))
+            e.add(t, tkg(prop), target)
+            if not direct:
+                continue
+            # How the direct link was made, for users who filter by it.
+            link = NamedNode(id_iri(study.trial_id, "mesh-link", prop, term.ui))
+            e.add(t, tkg("meshLink"), link)
+            e.add(link, _TYPE, tkg("MeshLink"))
+            e.add(link, tkg("linkProperty"), tkg(prop))
+            e.add(link, tkg("mesh"), target)
+            e.add(link, tkg("linkMethod"), Literal(term.method))
+            e.lit(link, "meshLabel", term.term)
+            e.lit(link, "matchedText", term.matched_text)
+            e.lit(link, "relevance", term.relevance)

@@ -1,0 +1,434 @@
+"""ClinicalTrials.gov API v2 JSON → :class:`~trialkg.model.Study`.
+
+Reads what users actually have: one study object; the website download (a JSON array); an
+API page (``{"studies": [...], "nextPageToken": ...}``); JSON Lines; and the bulk download
+zip (``ctg-studies.json.zip``, one JSON file per study) read member by member, never whole.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from trialkg.exceptions import InputFormatError, RecordError
+from trialkg.iris import is_nct_id, normalise_mesh_id
+from trialkg.model import (
+    Arm,
+    DatePoint,
+    Eligibility,
+    Intervention,
+    MeshTerm,
+    Official,
+    Organization,
+    Outcome,
+    Reference,
+    SecondaryId,
+    Site,
+    Study,
+)
+
+__all__ = ["parse_study", "read_bytes", "read_file"]
+
+Item = Study | RecordError
+
+
+def read_file(path: Path, name: str) -> Iterator[Item]:
+    """Every study in one file (JSON, JSON Lines or zip of JSON files)."""
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        yield from _read_zip(path, name)
+        return
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        yield InputFormatError(f"cannot read: {exc.strerror or exc}", source=name)
+        return
+    if suffix in (".jsonl", ".ndjson"):
+        yield from _read_lines(data, name)
+    else:
+        yield from read_bytes(data, name)
+
+
+def _read_lines(data: bytes, name: str) -> Iterator[Item]:
+    for lineno, line in enumerate(data.splitlines(), start=1):
+        if line.strip():
+            yield from read_bytes(line, name, where=f"line {lineno}")
+
+
+def _read_zip(path: Path, name: str) -> Iterator[Item]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        yield InputFormatError(f"not a readable zip archive (truncated or corrupt?): {exc}",
+                               source=name)
+        return
+    with archive:
+        members = sorted(
+            (m for m in archive.infolist() if not m.is_dir() and m.filename.endswith(".json")),
+            key=lambda m: m.filename,
+        )
+        for member in members:
+            where = f"{name}!{member.filename}"
+            try:
+                data = archive.read(member)
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                yield InputFormatError(f"cannot read member (truncated archive?): {exc}",
+                                       source=where)
+                continue
+            yield from read_bytes(data, where)
+
+
+def read_bytes(data: bytes, name: str, where: str = "") -> Iterator[Item]:
+    """Every study in one JSON document of any container shape."""
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        head = data.lstrip()[:1]
+        what = "not JSON" if head not in (b"{", b"[") else "malformed JSON"
+        yield InputFormatError(f"{what}: {exc}", source=name, record=where)
+        return
+    prefix = f"{where} " if where else ""
+    if isinstance(doc, list):
+        for i, obj in enumerate(doc):
+            yield _study_or_error(obj, name, f"{prefix}#{i}")
+    elif isinstance(doc, dict):
+        if "FullStudiesResponse" in doc or "StudyFieldsResponse" in doc:
+            yield InputFormatError(
+                "this is the retired ClinicalTrials.gov API v1 format; download the records "
+                "again from API v2 (https://clinicaltrials.gov/data-api/api)",
+                source=name, record=where,
+            )
+        elif "studies" in doc:
+            studies = doc["studies"]
+            if not isinstance(studies, list):
+                yield InputFormatError('"studies" is not a list', source=name, record=where)
+                return
+            for i, obj in enumerate(studies):
+                yield _study_or_error(obj, name, f"{prefix}studies[{i}]")
+        else:
+            yield _study_or_error(doc, name, where)
+    else:
+        yield InputFormatError("expected a study object or a list of studies",
+                               source=name, record=where)
+
+
+def _study_or_error(obj: Any, name: str, where: str) -> Item:
+    try:
+        study = parse_study(obj)
+    except RecordError as exc:
+        exc.source = name
+        nct = _peek_nct(obj)
+        exc.record = f"{where} {nct}".strip() if nct else where
+        return exc
+    study.source = name
+    study.record = where
+    return study
+
+
+def _peek_nct(obj: Any) -> str:
+    try:
+        value = obj["protocolSection"]["identificationModule"]["nctId"]
+    except (KeyError, TypeError, IndexError):
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+# --- typed field access: a wrong type is a RecordError naming the field -------------------
+
+
+class _Reader:
+    """Typed access into one record's JSON, naming the field path in every error."""
+
+    def __init__(self, obj: Any, path: str) -> None:
+        self.obj = obj
+        self.path = path
+
+    def _get(self, key: str) -> Any:
+        if not isinstance(self.obj, dict):
+            return None
+        return self.obj.get(key)
+
+    def _fail(self, key: str, expected: str, value: Any) -> RecordError:
+        return RecordError(
+            f"field {self.path}.{key}: expected {expected}, got {type(value).__name__}"
+        )
+
+    def sub(self, key: str) -> _Reader:
+        value = self._get(key)
+        if value is not None and not isinstance(value, dict):
+            raise self._fail(key, "an object", value)
+        return _Reader(value or {}, f"{self.path}.{key}")
+
+    def str(self, key: str) -> str | None:
+        value = self._get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise self._fail(key, "text", value)
+        text = str(value).strip()
+        return text or None
+
+    def int(self, key: str) -> int | None:
+        value = self._get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise self._fail(key, "a number", value)
+        try:
+            number = int(value)
+        except ValueError:
+            raise self._fail(key, "a whole number", value) from None
+        return number
+
+    def float(self, key: str) -> float | None:
+        value = self._get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self._fail(key, "a number", value)
+        return float(value)
+
+    def bool(self, key: str) -> bool | None:
+        value = self._get(key)
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            raise self._fail(key, "true or false", value)
+        return value
+
+    def list(self, key: str) -> list[_Reader]:
+        value = self._get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self._fail(key, "a list", value)
+        return [_Reader(v, f"{self.path}.{key}[{i}]") for i, v in enumerate(value)]
+
+    def strs(self, key: str) -> list[str]:
+        value = self._get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self._fail(key, "a list of text", value)
+        out = []
+        for v in value:
+            if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+                raise self._fail(key, "a list of text", v)
+            text = str(v).strip()
+            if text:
+                out.append(text)
+        return out
+
+    def date(self, key: str) -> DatePoint | None:
+        struct = self.sub(key)
+        value = struct.str("date")
+        return DatePoint(value, struct.str("type")) if value else None
+
+
+def parse_study(obj: Any) -> Study:
+    """Map one API v2 study object to the record model.
+
+    :raises RecordError: when the object is not a v2 study or a field has the wrong type.
+    """
+    if not isinstance(obj, dict):
+        raise RecordError(f"expected a study object, got {type(obj).__name__}")
+    protocol = obj.get("protocolSection")
+    if isinstance(protocol, list):
+        raise RecordError(
+            "every value is boxed in a one-element list (an R/jsonlite export?); "
+            "re-export with auto_unbox=TRUE"
+        )
+    if protocol is None:
+        if any(k[:1].isupper() for k in obj):
+            raise RecordError("capitalised keys: the retired API v1 format; use API v2 records")
+        raise RecordError("no protocolSection: not a ClinicalTrials.gov API v2 study")
+    root = _Reader(obj, "")
+    ps = root.sub("protocolSection")
+    ident = ps.sub("identificationModule")
+    nct = ident.str("nctId")
+    if not nct:
+        raise RecordError("record has no NCT id (protocolSection.identificationModule.nctId)")
+    if not is_nct_id(nct):
+        raise RecordError(f"not an NCT id: {nct!r}")
+    derived = root.sub("derivedSection")
+    study = Study(trial_id=nct, source_format="ctgov-json")
+    study.version = derived.sub("miscInfoModule").str("versionHolder")
+
+    study.org_study_id = ident.sub("orgStudyIdInfo").str("id")
+    study.secondary_ids = [
+        SecondaryId(sid, s.str("type"), s.str("domain"))
+        for s in ident.list("secondaryIdInfos")
+        if (sid := s.str("id"))
+    ]
+    study.brief_title = ident.str("briefTitle")
+    study.official_title = ident.str("officialTitle")
+    study.acronym = ident.str("acronym")
+    study.organization = _org(ident.sub("organization"), "fullName")
+
+    status = ps.sub("statusModule")
+    study.overall_status = status.str("overallStatus")
+    study.last_known_status = status.str("lastKnownStatus")
+    study.why_stopped = status.str("whyStopped")
+    study.status_verified = status.str("statusVerifiedDate")
+    study.start = status.date("startDateStruct")
+    study.primary_completion = status.date("primaryCompletionDateStruct")
+    study.completion = status.date("completionDateStruct")
+    study.first_posted = status.date("studyFirstPostDateStruct")
+    study.last_update_posted = status.date("lastUpdatePostDateStruct")
+    study.results_first_posted = status.date("resultsFirstPostDateStruct")
+
+    sponsors = ps.sub("sponsorCollaboratorsModule")
+    study.lead_sponsor = _org(sponsors.sub("leadSponsor"), "name")
+    study.collaborators = [o for c in sponsors.list("collaborators") if (o := _org(c, "name"))]
+    party = sponsors.sub("responsibleParty")
+    study.responsible_party_type = party.str("type")
+    study.responsible_party_name = party.str("investigatorFullName") or party.str(
+        "oldNameTitle"
+    )
+
+    desc = ps.sub("descriptionModule")
+    study.brief_summary = desc.str("briefSummary")
+    study.detailed_description = desc.str("detailedDescription")
+
+    conds = ps.sub("conditionsModule")
+    study.conditions = conds.strs("conditions")
+    study.keywords = conds.strs("keywords")
+
+    design = ps.sub("designModule")
+    study.study_type = design.str("studyType")
+    study.phases = design.strs("phases")
+    info = design.sub("designInfo")
+    study.allocation = info.str("allocation")
+    study.intervention_model = info.str("interventionModel")
+    study.primary_purpose = info.str("primaryPurpose")
+    masking = info.sub("maskingInfo")
+    study.masking = masking.str("masking")
+    study.who_masked = masking.strs("whoMasked")
+    enrollment = design.sub("enrollmentInfo")
+    study.enrollment = enrollment.int("count")
+    study.enrollment_type = enrollment.str("type")
+
+    arms = ps.sub("armsInterventionsModule")
+    study.arms = [
+        Arm(label, a.str("type"), a.str("description"))
+        for a in arms.list("armGroups")
+        if (label := a.str("label"))
+    ]
+    study.interventions = [
+        Intervention(
+            name=iname,
+            type=i.str("type"),
+            description=i.str("description"),
+            other_names=i.strs("otherNames"),
+            arm_labels=i.strs("armGroupLabels"),
+        )
+        for i in arms.list("interventions")
+        if (iname := i.str("name"))
+    ]
+
+    outcomes = ps.sub("outcomesModule")
+    for kind in ("primary", "secondary", "other"):
+        for o in outcomes.list(f"{kind}Outcomes"):
+            measure = o.str("measure")
+            if measure:
+                study.outcomes.append(
+                    Outcome(kind, measure, o.str("description"), o.str("timeFrame"))
+                )
+
+    elig = ps.sub("eligibilityModule")
+    if elig.obj:
+        study.eligibility = Eligibility(
+            criteria=elig.str("eligibilityCriteria"),
+            sex=elig.str("sex"),
+            gender_based=elig.bool("genderBased"),
+            minimum_age=elig.str("minimumAge"),
+            maximum_age=elig.str("maximumAge"),
+            std_ages=elig.strs("stdAges"),
+            healthy_volunteers=elig.bool("healthyVolunteers"),
+            study_population=elig.str("studyPopulation"),
+            sampling_method=elig.str("samplingMethod"),
+        )
+
+    contacts = ps.sub("contactsLocationsModule")
+    for loc in contacts.list("locations"):
+        geo = loc.sub("geoPoint")
+        study.sites.append(
+            Site(
+                facility=loc.str("facility"),
+                city=loc.str("city"),
+                state=loc.str("state"),
+                zip=loc.str("zip"),
+                country=loc.str("country"),
+                status=loc.str("status"),
+                lat=geo.float("lat"),
+                lon=geo.float("lon"),
+            )
+        )
+    study.officials = [
+        Official(oname, o.str("affiliation"), o.str("role"))
+        for o in contacts.list("overallOfficials")
+        if (oname := o.str("name"))
+    ]
+    study.references = [
+        Reference(r.str("pmid"), r.str("citation"), r.str("type"))
+        for r in ps.sub("referencesModule").list("references")
+        if r.str("pmid") or r.str("citation")
+    ]
+
+    cb = derived.sub("conditionBrowseModule")
+    study.condition_mesh = _meshes(cb, "meshes")
+    study.condition_mesh_ancestors = _meshes(cb, "ancestors")
+    ib = derived.sub("interventionBrowseModule")
+    study.intervention_mesh = _meshes(ib, "meshes")
+    study.intervention_mesh_ancestors = _meshes(ib, "ancestors")
+
+    has_results = root.bool("hasResults")
+    study.has_results = bool(has_results) or bool(obj.get("resultsSection"))
+    return study
+
+
+def _org(reader: _Reader, key: str) -> Organization | None:
+    name = reader.str(key)
+    return Organization(name, reader.str("class")) if name else None
+
+
+def _meshes(browse: _Reader, key: str) -> list[MeshTerm]:
+    """Direct MeSH terms (``meshes``) or ancestors, with the browse leaves' relevance."""
+    relevance: dict[str, str] = {}
+    as_found: dict[str, str] = {}
+    for leaf in browse.list("browseLeaves"):
+        leaf_name = leaf.str("name")
+        if leaf_name:
+            if rel := leaf.str("relevance"):
+                relevance[leaf_name.lower()] = rel
+            if found := leaf.str("asFound"):
+                as_found[leaf_name.lower()] = found
+    terms: list[MeshTerm] = []
+    seen: set[str] = set()
+    for m in browse.list(key):
+        raw = m.str("id")
+        if not raw:
+            continue
+        try:
+            ui = normalise_mesh_id(raw)
+        except ValueError as exc:
+            raise RecordError(f"field {m.path}.id: {exc}") from None
+        if ui in seen:
+            continue
+        seen.add(ui)
+        term = m.str("term")
+        key_name = (term or "").lower()
+        terms.append(
+            MeshTerm(
+                ui=ui,
+                term=term,
+                method="record",
+                matched_text=as_found.get(key_name),
+                relevance=relevance.get(key_name),
+            )
+        )
+    return terms
