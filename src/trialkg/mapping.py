@@ -31,6 +31,7 @@ from trialkg.iris import (
     trial_iri,
 )
 from trialkg.model import DatePoint, MeshTerm, Organization, Study
+from trialkg.results_mapping import emit_results
 
 __all__ = [
     "CONTROLLED",
@@ -315,6 +316,8 @@ def _content(e: _Emitter, t: NamedNode, study: Study) -> None:
     _eligibility(e, t, study)
     _sites_and_people(e, t, study)
     _mesh(e, t, study)
+    if study.results is not None:
+        emit_results(e, t, study)
 
 
 def _provenance(

@@ -25,6 +25,7 @@ import pyoxigraph as ox
 from trialkg.exceptions import RecordError, StoreError, StoreLockedError
 from trialkg.iris import GRAPH, TKG, graph_iri, study_graph_iri
 from trialkg.model import Study
+from trialkg.results import Evidence
 
 __all__ = [
     "MESH_GRAPH",
@@ -177,13 +178,14 @@ class TrialStore:
 
     def ingest(
         self,
-        items: Iterable[Study | RecordError],
+        items: Iterable[Study | Evidence | RecordError],
         *,
-        on_item: Callable[[Study | RecordError], None] | None = None,
+        on_item: Callable[[Study | Evidence | RecordError], None] | None = None,
         batch_size: int = BATCH_SIZE,
     ) -> IngestReport:
-        """Load studies (replacing earlier versions); errors are counted, never raised."""
+        """Load studies and evidence records (replacing earlier versions); errors are counted."""
         from trialkg.mapping import study_quads
+        from trialkg.results_mapping import evidence_graph_iri, evidence_quads
 
         report = IngestReport()
         new: dict[str, list[ox.Quad]] = {}
@@ -210,24 +212,28 @@ class TrialStore:
                 report.failed += 1
                 report.errors.append(str(item))
                 continue
-            graph = study_graph_iri(item.trial_id)
+            if isinstance(item, Evidence):  # published evidence: a graph per record key
+                graph, version = evidence_graph_iri(item.key), None
+            else:
+                graph, version = study_graph_iri(item.trial_id), item.version
             if graph in new or graph in changed:  # the same study twice in one batch
                 commit()
             stored_version, stored_digest = self._stored_version(graph)
-            if stored_version is not None and item.version:
-                if item.version == stored_version:
+            if stored_version is not None and version:
+                if version == stored_version:
                     report.unchanged += 1
                     continue
-                if item.version < stored_version:  # ISO dates compare as text
+                if version < stored_version:  # ISO dates compare as text
                     report.older += 1
                     continue
             try:
-                quads = study_quads(item)
+                quads = evidence_quads(item) if isinstance(item, Evidence) else study_quads(item)
             except (ValueError, TypeError) as exc:  # a record the mapping cannot express
                 report.failed += 1
+                where = ((item.record, item.key) if isinstance(item, Evidence)
+                         else (item.source, item.record or item.trial_id))
                 report.errors.append(str(RecordError(f"cannot map record: {exc}",
-                                                     source=item.source,
-                                                     record=item.record or item.trial_id)))
+                                                     source=where[0], record=where[1])))
                 continue
             if stored_digest is not None:
                 digest = next(q.object.value for q in quads if q.predicate == _RECORD_DIGEST)

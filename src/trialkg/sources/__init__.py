@@ -12,11 +12,12 @@ from pathlib import Path
 
 from trialkg.exceptions import InputFormatError, RecordError
 from trialkg.model import Study
+from trialkg.results import Evidence
 
 __all__ = ["SOURCES", "Item", "detect_format", "iter_files", "read_paths"]
 
-#: What a reader yields: a study, or the error that replaces one.
-Item = Study | RecordError
+#: What a reader yields: a study, published evidence, or the error that replaces one.
+Item = Study | Evidence | RecordError
 Reader = Callable[[Path, str], Iterator[Item]]
 
 

@@ -30,6 +30,7 @@ from trialkg.model import (
     Site,
     Study,
 )
+from trialkg.sources.ctgov_json_results import parse_results
 
 __all__ = ["parse_study", "read_bytes", "read_file"]
 
@@ -388,6 +389,7 @@ def parse_study(obj: Any) -> Study:
 
     has_results = root.bool("hasResults")
     study.has_results = bool(has_results) or bool(obj.get("resultsSection"))
+    study.results = parse_results(root.sub("resultsSection"))
     return study
 
 
