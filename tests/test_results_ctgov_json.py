@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import load_studies
+from tests.conftest import load_studies
 
 from trialkg.iris import TKG, id_iri, trial_iri
 from trialkg.mapping import study_quads

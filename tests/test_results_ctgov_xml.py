@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import SHARED, shared_path
+from tests.conftest import SHARED, shared_path
 
 from trialkg.exceptions import RecordError
 from trialkg.iris import TKG, trial_iri

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import REPO, load_studies
+from tests.conftest import REPO, load_studies
 
 from trialkg.iris import TKG, graph_iri, mesh_iri, trial_iri
 from trialkg.results import Evidence, Measurement, OutcomeResult, ResultGroup, SourceRef
