@@ -55,7 +55,9 @@ def mesh_quads(uis: set[str], table: dict[str, tuple[str, list[str]]]) -> list[o
     for ui in sorted(closure):
         node = ox.NamedNode(MESH + ui)
         label, trees = table[ui]
-        quads.append(ox.Quad(node, ox.NamedNode(RDFS + "label"), ox.Literal(label, language="en"), g))
+        label_quad = ox.Quad(node, ox.NamedNode(RDFS + "label"),
+                             ox.Literal(label, language="en"), g)
+        quads.append(label_quad)
         for tree in trees:
             quads.append(ox.Quad(node, ox.NamedNode(MESHV + "treeNumber"),
                                  ox.NamedNode(MESH + tree), g))

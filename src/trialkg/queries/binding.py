@@ -97,8 +97,9 @@ def values_block(bindings: Bindings) -> str:
     """``VALUES`` clauses for the bound variables (none for an empty mapping).
 
     >>> import pyoxigraph as ox
-    >>> values_block({"n": [ox.Literal(3)], "m": [ox.NamedNode("http://x/a"), ox.NamedNode("http://x/b")]})
-    'VALUES ?n { "3"^^<http://www.w3.org/2001/XMLSchema#integer> } VALUES ?m { <http://x/a> <http://x/b> }'
+    >>> values_block({"n": [ox.Literal("x")],
+    ...               "m": [ox.NamedNode("http://x/a"), ox.NamedNode("http://x/b")]})
+    'VALUES ?n { "x" } VALUES ?m { <http://x/a> <http://x/b> }'
     """
     parts = []
     for name, terms in bindings.items():

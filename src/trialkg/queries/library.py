@@ -3,10 +3,10 @@
 >>> lib = QueryLibrary.default()
 >>> lib.get("trials-by-sponsor").params[0].name
 'sponsor'
->>> lib.get("trials-by-sponsr")
+>>> lib.get("trials-by-sponsr")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-trialkg.exceptions.UnknownQueryError: no stored query 'trials-by-sponsr' (did you mean 'trials-by-sponsor'?); see `trialkg query list`
+trialkg.exceptions.UnknownQueryError: no stored query 'trials-by-sponsr' (did you mean ...
 """
 
 from __future__ import annotations
