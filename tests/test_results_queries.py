@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from tests.conftest import REPO, load_studies
 
+from tests.conftest import REPO, load_studies
 from trialkg.iris import TKG, graph_iri, mesh_iri, trial_iri
 from trialkg.results import Evidence, Measurement, OutcomeResult, ResultGroup, SourceRef
 from trialkg.results_mapping import evidence_iri, evidence_quads
@@ -201,12 +201,3 @@ def test_trials_with_results_by_phase(store: TrialStore) -> None:
     only = run(store, "trials-with-results-by-phase",
                phase=ox.NamedNode(TKG + "phase_PHASE3"))
     assert [r["trials"] for r in only] == ["2"]
-
-
-@pytest.mark.parametrize("path", sorted(QUERIES.glob("*.rq")), ids=lambda p: p.stem)
-def test_every_query_has_a_header_and_parses(path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
-    header = [line for line in text.splitlines() if line.startswith("#+ ")]
-    keys = {line[3:].split(":", 1)[0] for line in header if not line.startswith("#+  ")}
-    assert {"summary", "description", "params", "example", "tags"} <= keys
-    ox.Store().query(text)  # parses and runs on an empty store with every parameter unbound

@@ -7,7 +7,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from conftest import mesh_ids
+from tests.queries.conftest import mesh_ids
 
 from trialkg.exceptions import ParameterError
 from trialkg.iris import TRIAL
