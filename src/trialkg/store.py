@@ -183,7 +183,7 @@ class TrialStore:
         batch_size: int = BATCH_SIZE,
     ) -> IngestReport:
         """Load studies (replacing earlier versions); errors are counted, never raised."""
-        from trialkg.mapping import study_quads
+        from trialkg.mapping import record_graph_iri, study_quads
 
         report = IngestReport()
         new: dict[str, list[ox.Quad]] = {}
@@ -210,7 +210,7 @@ class TrialStore:
                 report.failed += 1
                 report.errors.append(str(item))
                 continue
-            graph = study_graph_iri(item.trial_id)
+            graph = record_graph_iri(item)
             if graph in new or graph in changed:  # the same study twice in one batch
                 commit()
             stored_version, stored_digest = self._stored_version(graph)

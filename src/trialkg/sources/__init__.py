@@ -32,10 +32,17 @@ def _ctgov_xml(path: Path, name: str) -> Iterator[Item]:
     return ctgov_xml.read_file(path, name)
 
 
+def _curated(path: Path, name: str) -> Iterator[Item]:
+    from trialkg.sources import curated
+
+    return curated.read_file(path, name)
+
+
 #: Format name -> reader(path, display_name). Detection is by extension, then content.
 SOURCES: dict[str, Reader] = {
     "ctgov-json": _ctgov_json,
     "ctgov-xml": _ctgov_xml,
+    "curated": _curated,
 }
 
 _EXTENSIONS = {
@@ -44,6 +51,8 @@ _EXTENSIONS = {
     ".ndjson": "ctgov-json",
     ".zip": "ctgov-json",
     ".xml": "ctgov-xml",
+    ".yaml": "curated",
+    ".yml": "curated",
 }
 
 
