@@ -25,6 +25,7 @@ from trialkg.model import (
     DatePoint,
     Eligibility,
     Intervention,
+    MeshTerm,
     Official,
     Organization,
     Outcome,
@@ -181,6 +182,12 @@ def _outcome_result(o: dict[str, Any]) -> OutcomeResult:
     )
 
 
+def _mesh(uis: list[str]) -> list[MeshTerm]:
+    from trialkg.iris import normalise_mesh_id
+
+    return [MeshTerm(ui=normalise_mesh_id(ui), method="curated") for ui in uis]
+
+
 def to_study(doc: dict[str, Any]) -> Study:
     """A validated trial or addition document as a :class:`~trialkg.model.Study`."""
     tid = doc["trial_id"]
@@ -205,6 +212,8 @@ def to_study(doc: dict[str, Any]) -> Study:
     s.conditions = list(doc.get("conditions", []))
     s.keywords = list(doc.get("keywords", []))
     s.interventions = [_intervention(i) for i in doc.get("interventions", [])]
+    s.condition_mesh = _mesh(doc.get("condition_mesh", []))
+    s.intervention_mesh = _mesh(doc.get("intervention_mesh", []))
     s.enrollment = doc.get("enrollment")
     s.enrollment_type = doc.get("enrollment_type")
     s.lead_sponsor = _org(doc["sponsor"]) if "sponsor" in doc else None
