@@ -31,9 +31,27 @@ def _key(term: object) -> str:
     return str(term)
 
 
+def _has_blank(t: ox.Triple | ox.Quad) -> bool:
+    return isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+
+
+def canonical_quads(quads: list[ox.Quad]) -> list[ox.Quad]:
+    """Blank nodes renamed canonically (RDFC-1.0), so equal graphs serialise equally.
+
+    trialkg's own data has no blank nodes; the ontology's OWL axioms (unions, lists) do.
+    """
+    if not any(_has_blank(q) for q in quads):
+        return quads
+    dataset = ox.Dataset(quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return list(dataset)
+
+
 def sorted_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
-    """Distinct triples, sorted by subject, predicate, object."""
-    unique = set(triples)
+    """Distinct triples, blank nodes canonicalised, sorted by subject, predicate, object."""
+    graph = ox.DefaultGraph()
+    unique = [q.triple for q in canonical_quads([ox.Quad(t.subject, t.predicate, t.object, graph)
+                                                 for t in set(triples)])]
     return sorted(unique, key=lambda t: (_key(t.subject), _key(t.predicate), _key(t.object)))
 
 
@@ -55,7 +73,7 @@ def _union_triples(store: TrialStore, graphs: list[str] | None) -> Iterator[ox.T
 def _graph_quads(store: TrialStore, graphs: list[str] | None) -> Iterator[ox.Quad]:
     names = store.named_graphs() if graphs is None else sorted(graphs)
     for g in names:
-        quads = list(store.quads([g]))
+        quads = canonical_quads(list(store.quads([g])))
         quads.sort(key=lambda q: (_key(q.subject), _key(q.predicate), _key(q.object)))
         yield from quads
 

@@ -9,12 +9,12 @@ controlled individuals (``tkg:phase_PHASE2``, ``tkg:status_COMPLETED`` ...).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from pyoxigraph import Literal, NamedNode, Quad
 
 from trialkg import __version__
+from trialkg.curated_mapping import curated_quads
 from trialkg.iris import (
     CTGOV_STUDY,
     PROV,
@@ -23,6 +23,7 @@ from trialkg.iris import (
     SCHEMA,
     TKG,
     XSD,
+    graph_iri,
     id_iri,
     is_nct_id,
     mesh_iri,
@@ -38,10 +39,12 @@ __all__ = [
     "INTERVENTION_CLASSES",
     "STUDY_TYPE_CLASSES",
     "age_in_years",
-    "record_digest",
     "condition_iri",
     "date_literal",
+    "node_key",
     "organization_iri",
+    "record_digest",
+    "record_graph_iri",
     "study_quads",
 ]
 
@@ -231,14 +234,29 @@ def study_quads(study: Study, *, ingested_at: str | None = None) -> list[Quad]:
     The provenance holds ``tkg:recordDigest``, a digest of the study's own triples, so an
     unchanged record can be recognised and skipped on re-ingest.
     """
-    graph = NamedNode(study_graph_iri(study.trial_id))
+    graph = NamedNode(record_graph_iri(study))
     e = _Emitter(graph)
     t = NamedNode(trial_iri(study.trial_id))
     _content(e, t, study)
+    e.quads.extend(curated_quads(graph, t, study))
     quads = list(dict.fromkeys(e.quads))
     prov = _Emitter(graph)
     _provenance(prov, graph, t, study, ingested_at or _ingest_time(), record_digest(quads))
     return prov.quads + quads
+
+
+def record_graph_iri(study: Study) -> str:
+    """The named graph a record goes to: ``study/{id}``, or the record's own ``graph``."""
+    if study.graph:
+        return graph_iri(*study.graph.split("/"))
+    return study_graph_iri(study.trial_id)
+
+
+def node_key(study: Study) -> str:
+    """First IRI segment of a record's own nodes (arms, sites ...): the trial id, or
+    ``curated-NCT…`` for a record in its own graph, so its nodes never merge with the
+    registry record's."""
+    return study.graph.replace("/", "-") if study.graph else study.trial_id
 
 
 def record_digest(quads: list[Quad]) -> str:
@@ -309,7 +327,7 @@ def _content(e: _Emitter, t: NamedNode, study: Study) -> None:
     if study.enrollment_type:
         kind = "ESTIMATED" if code(study.enrollment_type) == "ANTICIPATED" else study.enrollment_type
         e.add(t, tkg("enrollmentType"), controlled("actuality", kind))
-    e.flag(t, "hasResults", study.has_results)
+    e.flag(t, "hasResults", None if study.graph else study.has_results)  # additions: no say
 
     _arms_and_interventions(e, t, study)
     _outcomes(e, t, study)
@@ -335,7 +353,7 @@ def _provenance(
 
 
 def _arms_and_interventions(e: _Emitter, t: NamedNode, study: Study) -> None:
-    tid = study.trial_id
+    tid = node_key(study)
     arm_nodes: dict[str, NamedNode] = {}
     for n, arm in enumerate(study.arms, start=1):
         node = NamedNode(id_iri(tid, "arm", n))
@@ -370,7 +388,7 @@ def _outcomes(e: _Emitter, t: NamedNode, study: Study) -> None:
     counters: dict[str, int] = {}
     for outcome in study.outcomes:
         counters[outcome.kind] = n = counters.get(outcome.kind, 0) + 1
-        node = NamedNode(id_iri(study.trial_id, "outcome", outcome.kind, n))
+        node = NamedNode(id_iri(node_key(study), "outcome", outcome.kind, n))
         e.add(t, tkg("outcome"), node)
         e.add(node, _TYPE, tkg("Outcome"))
         e.add(node, _TYPE, tkg(OUTCOME_CLASSES.get(outcome.kind, "OtherOutcome")))
@@ -383,7 +401,7 @@ def _eligibility(e: _Emitter, t: NamedNode, study: Study) -> None:
     el = study.eligibility
     if el is None:
         return
-    node = NamedNode(id_iri(study.trial_id, "eligibility"))
+    node = NamedNode(id_iri(node_key(study), "eligibility"))
     e.add(t, tkg("eligibility"), node)
     e.add(node, _TYPE, tkg("Eligibility"))
     e.lit(node, "criteria", el.criteria)
@@ -406,7 +424,7 @@ def _eligibility(e: _Emitter, t: NamedNode, study: Study) -> None:
 
 
 def _sites_and_people(e: _Emitter, t: NamedNode, study: Study) -> None:
-    tid = study.trial_id
+    tid = node_key(study)
     for n, site in enumerate(study.sites, start=1):
         node = NamedNode(id_iri(tid, "site", n))
         e.add(t, tkg("site"), node)
@@ -459,7 +477,7 @@ def _mesh(e: _Emitter, t: NamedNode, study: Study) -> None:
             if not direct:
                 continue
             # How the direct link was made, for users who filter by it.
-            link = NamedNode(id_iri(study.trial_id, "mesh-link", prop, term.ui))
+            link = NamedNode(id_iri(node_key(study), "mesh-link", prop, term.ui))
             e.add(t, tkg("meshLink"), link)
             e.add(link, _TYPE, tkg("MeshLink"))
             e.add(link, tkg("linkProperty"), tkg(prop))

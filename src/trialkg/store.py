@@ -184,7 +184,7 @@ class TrialStore:
         batch_size: int = BATCH_SIZE,
     ) -> IngestReport:
         """Load studies and evidence records (replacing earlier versions); errors are counted."""
-        from trialkg.mapping import study_quads
+        from trialkg.mapping import record_graph_iri, study_quads
         from trialkg.results_mapping import evidence_graph_iri, evidence_quads
 
         report = IngestReport()
@@ -215,7 +215,7 @@ class TrialStore:
             if isinstance(item, Evidence):  # published evidence: a graph per record key
                 graph, version = evidence_graph_iri(item.key), None
             else:
-                graph, version = study_graph_iri(item.trial_id), item.version
+                graph, version = record_graph_iri(item), item.version
             if graph in new or graph in changed:  # the same study twice in one batch
                 commit()
             stored_version, stored_digest = self._stored_version(graph)

@@ -26,9 +26,11 @@ def cli() -> None:
 
 def _register() -> None:
     # Each family lives in its own module; adding one is one line here.
+    from trialkg.cli import build as build_cli
+    from trialkg.cli import draft as draft_cli
     from trialkg.cli import store_commands
 
-    for command in store_commands.COMMANDS:
+    for command in [*store_commands.COMMANDS, *build_cli.COMMANDS, *draft_cli.COMMANDS]:
         cli.add_command(command)
     from trialkg.cli import query  # stored and ad hoc SPARQL
 
