@@ -170,4 +170,46 @@ def push(endpoint: str | None, update_endpoint: str | None, graphs: tuple[str, .
     state.clear()
 
 
-COMMANDS = [sparql, push]
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (another than 127.0.0.1 exposes the graph to others).")
+@click.option("--port", type=click.IntRange(0, 65535), default=7879, show_default=True,
+              help="Port to listen on (0: any free port).")
+@STORE_OPTION
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds a query may run before the client gets 503.")
+@click.option("--limit", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Most rows (SELECT) or triples (CONSTRUCT) in one answer.")
+def serve(host: str, port: int, store_path: str | None, timeout: float, limit: int) -> None:
+    """Serve the local store (or the bundled graph) as a read-only SPARQL endpoint.
+
+    SPARQL 1.1 Protocol at /sparql (GET ?query=, POST form or application/sparql-query;
+    JSON, XML, CSV, TSV, Turtle or N-Triples by the Accept header), a query page at /.
+    Updates are refused. Stop with Ctrl-C.
+    """
+    from trialkg.ingest import open_for_reading
+    from trialkg.remote.serve import SparqlService, make_server
+    from trialkg.resources import queries_dir
+
+    store = open_for_reading(store_path)
+    service = SparqlService(store, timeout=timeout, limit=limit)
+    try:
+        server = make_server(service, host, port, queries_dir())
+    except OSError as exc:
+        from trialkg.exceptions import EndpointError
+
+        raise EndpointError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    bound_port = server.server_address[1]
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err(f"trialkg: warning: listening on {host}: anyone who can reach it can query")
+    what = store.path if store.path is not None else "the bundled graph"
+    err(f"serving {what} at http://{host}:{bound_port}/ (SPARQL: /sparql); Ctrl-C stops")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+COMMANDS = [sparql, push, serve]
