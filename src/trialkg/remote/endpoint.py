@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from trialkg.exceptions import EndpointError, QueryError
-from trialkg.executor import with_prefixes
+from trialkg.executor import query_form, with_prefixes
 from trialkg.remote.config import Credentials, credentials_for, redact_url
 from trialkg.remote.http import HttpClient, HttpError, Response
 
@@ -99,6 +99,13 @@ class RemoteEndpoint:
         except SyntaxError as exc:
             raise EndpointError(f"the endpoint sent unreadable {fmt.name}: {exc}") from None
         return iter(triples)
+
+    def query(self, text: str) -> ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple]:
+        """Any query form, answered like ``pyoxigraph.Store.query`` (one-method executors)."""
+        if query_form(text) in ("CONSTRUCT", "DESCRIBE"):
+            return self.construct(text)
+        return _parse_results(self.raw(text, ox.QueryResultsFormat.JSON),
+                              ox.QueryResultsFormat.JSON)
 
     # --- raw results, for output as the server wrote them ------------------------------
 
