@@ -149,7 +149,7 @@ def test_page_in_headless_chromium(served: str, tmp_path: Path) -> None:
             [exe, "--headless", "--no-sandbox", "--disable-gpu",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=10000",
-             "--dump-dom", f"{served}/?{urlencode({'query': name})}"],
+             "--dump-dom", f"{served}/?{urlencode({'query': name, 'run': '1'})}"],
             capture_output=True, text=True, timeout=120,
         )
     dom = done.stdout
