@@ -7,6 +7,8 @@ is a bug and keeps its traceback.
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationError",
+    "EndpointError",
     "InputFormatError",
     "MeshError",
     "ParameterError",
@@ -71,3 +73,11 @@ class ParameterError(QueryError):
 
 class MeshError(TrialKGError, ValueError):
     """A MeSH identifier, file or endpoint cannot be used."""
+
+
+class EndpointError(TrialKGError, ConnectionError):
+    """A remote SPARQL endpoint is unreachable or answered with an error."""
+
+
+class AuthenticationError(EndpointError, PermissionError):
+    """A remote endpoint refused our credentials (or wanted some)."""

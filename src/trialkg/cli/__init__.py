@@ -36,6 +36,10 @@ def _register() -> None:
 
     for command in query.COMMANDS:
         cli.add_command(command)
+    from trialkg.cli import remote_commands
+
+    for command in remote_commands.COMMANDS:
+        cli.add_command(command)
 
 
 _register()
