@@ -1,9 +1,9 @@
 """``trialkg build``: the bundled graph in ``graph/``, built deterministically.
 
 Inputs: the seed-related trials (legacy XML, read in place from ``{shared}/data/ctgov-xml/
-seed-trials``), the curated records (``curated/trials``, ``curated/additions``, ``curated/evidence``), the MeSH graph of the
-descriptors they use (when the MeSH package provides it) and the ontology (every
-``ontology/*.ttl``).
+seed-trials``), the curated records (``curated/trials``, ``curated/additions``,
+``curated/evidence``), the MeSH graph of the descriptors they use, and the ontology
+(every ``ontology/*.ttl``).
 
 Two builds from the same inputs are byte-identical: the ingest time is pinned
 (``SOURCE_DATE_EPOCH``, else :data:`DEFAULT_EPOCH`), source paths are written relative

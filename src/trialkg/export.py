@@ -67,7 +67,7 @@ def _union_triples(store: TrialStore, graphs: list[str] | None) -> Iterator[ox.T
     solutions = store.store.query(f"SELECT DISTINCT ?s ?p ?o {from_clause} WHERE {{ ?s ?p ?o }}")
     assert isinstance(solutions, ox.QuerySolutions)
     for row in solutions:
-        yield ox.Triple(row[0], row[1], row[2])  # type: ignore[arg-type]
+        yield ox.Triple(row[0], row[1], row[2])
 
 
 def _graph_quads(store: TrialStore, graphs: list[str] | None) -> Iterator[ox.Quad]:

@@ -6,6 +6,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from trialkg.exceptions import StoreError
 from trialkg.iris import GRAPH
 from trialkg.sources import Item, read_paths
@@ -22,8 +24,7 @@ def open_for_writing(store_path: str | Path | None) -> TrialStore:
     return store
 
 
-def _ontology_node():  # type: ignore[no-untyped-def]
-    import pyoxigraph as ox
+def _ontology_node() -> ox.NamedNode:
 
     from trialkg.store import ONTOLOGY_GRAPH
 

@@ -325,8 +325,9 @@ def _content(e: _Emitter, t: NamedNode, study: Study) -> None:
         e.add(t, tkg("whoMasked"), Literal(code(who)))
     e.typed(t, "enrollment", study.enrollment, _XSD_INTEGER)
     if study.enrollment_type:
-        kind = "ESTIMATED" if code(study.enrollment_type) == "ANTICIPATED" else study.enrollment_type
-        e.add(t, tkg("enrollmentType"), controlled("actuality", kind))
+        kind = code(study.enrollment_type)
+        e.add(t, tkg("enrollmentType"),
+              controlled("actuality", "ESTIMATED" if kind == "ANTICIPATED" else kind))
     e.flag(t, "hasResults", None if study.graph else study.has_results)  # additions: no say
 
     _arms_and_interventions(e, t, study)
@@ -440,8 +441,8 @@ def _sites_and_people(e: _Emitter, t: NamedNode, study: Study) -> None:
         if site.status:
             e.add(node, tkg("recruitmentStatus"), Literal(code(site.status)))
         if site.lat is not None and site.lon is not None:
-            e.add(node, NamedNode(SCHEMA + "latitude"), Literal(repr(site.lat), datatype=_XSD_DECIMAL))
-            e.add(node, NamedNode(SCHEMA + "longitude"), Literal(repr(site.lon), datatype=_XSD_DECIMAL))
+            for local, value in (("latitude", site.lat), ("longitude", site.lon)):
+                e.add(node, NamedNode(SCHEMA + local), Literal(repr(value), datatype=_XSD_DECIMAL))
     for n, official in enumerate(study.officials, start=1):
         node = NamedNode(id_iri(tid, "official", n))
         e.add(t, tkg("official"), node)

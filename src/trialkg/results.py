@@ -192,7 +192,7 @@ class StudyResults:
 
 @dataclass(slots=True)
 class Evidence:
-    """Published pooled evidence about a drug–condition pair (e.g. a systematic review).
+    """Published pooled evidence about a drug-condition pair (e.g. a systematic review).
 
     ``key`` is a stable slug (``navarrete-dechent-2019``) that names its IRI and graph.
     ``intervention_mesh`` / ``condition_mesh`` are MeSH UIs (normalised).

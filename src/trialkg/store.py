@@ -236,7 +236,7 @@ class TrialStore:
                                                      source=where[0], record=where[1])))
                 continue
             if stored_digest is not None:
-                digest = next(q.object.value for q in quads if q.predicate == _RECORD_DIGEST)
+                digest = next(_lexical(q.object) for q in quads if q.predicate == _RECORD_DIGEST)
                 if digest == stored_digest:
                     report.unchanged += 1
                     continue
@@ -252,9 +252,9 @@ class TrialStore:
         g = ox.NamedNode(graph)
         version = digest = None
         for q in self.store.quads_for_pattern(g, _RECORD_VERSION, None, g):
-            version = q.object.value
+            version = _lexical(q.object)
         for q in self.store.quads_for_pattern(g, _RECORD_DIGEST, None, g):
-            digest = q.object.value
+            digest = _lexical(q.object)
         return version, digest
 
     # --- reading ---------------------------------------------------------------------
@@ -276,6 +276,10 @@ class TrialStore:
 
     def __len__(self) -> int:
         return len(self.store)
+
+
+def _lexical(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    return str(term) if isinstance(term, ox.Triple) else str(term.value)
 
 
 def _replace_update(graphs: dict[str, list[ox.Quad]]) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from trialkg.cli.common import CONTEXT_SETTINGS, STORE_OPTION, err
+from trialkg.cli.common import CONTEXT_SETTINGS, ENDPOINT_OPTIONS, STORE_OPTION, err, executor_for
 from trialkg.exceptions import ParameterError, UnknownQueryError
 from trialkg.formats import FORMATS
 
@@ -108,19 +108,25 @@ def show(name: str) -> None:
 @OUTPUT_FORMAT_OPTION
 @OUTPUT_OPTION
 @STORE_OPTION
+@ENDPOINT_OPTIONS
 @click.option("--print-query", is_flag=True,
               help="Print the query with its parameters bound (VALUES) instead of running it.")
 def run(name: str, params: tuple[str, ...], fmt: str | None, output: Path | None,
-        store_path: str | None, print_query: bool) -> None:
-    """Run a stored query, e.g. `trialkg query run trials-by-sponsor -p sponsor=Bayer`."""
-    from trialkg.ingest import open_for_reading
+        store_path: str | None, endpoint: str | None, timeout: float, retries: int,
+        insecure: bool, print_query: bool) -> None:
+    """Run a stored query, e.g. `trialkg query run trials-by-sponsor -p sponsor=Bayer`.
+
+    Runs on the local store (or the bundled graph), or on a SPARQL endpoint with --endpoint.
+    """
     from trialkg.queries import LocalExecutor, bound_text, mesh_resolver_for, parse_assignments
 
     q = _find(name)
     try:
         values = parse_assignments(params)
-        executor = LocalExecutor(open_for_reading(store_path))
-        text = bound_text(q, values, resolver=mesh_resolver_for(executor))
+        executor = executor_for(store_path, endpoint, timeout, retries, insecure)
+        # MeSH names resolve against the local graph; remotely, give MeSH ids.
+        resolver = mesh_resolver_for(executor) if isinstance(executor, LocalExecutor) else None
+        text = bound_text(q, values, resolver=resolver)
     except ParameterError as exc:
         raise UsageProblem(str(exc)) from None
     if print_query:
@@ -136,16 +142,16 @@ def run(name: str, params: tuple[str, ...], fmt: str | None, output: Path | None
 @OUTPUT_FORMAT_OPTION
 @OUTPUT_OPTION
 @STORE_OPTION
+@ENDPOINT_OPTIONS
 def sparql(query_text: str | None, query_file: Any, fmt: str | None, output: Path | None,
-           store_path: str | None) -> None:
+           store_path: str | None, endpoint: str | None, timeout: float, retries: int,
+           insecure: bool) -> None:
     """Run an ad hoc SPARQL query: QUERY as an argument, -f FILE, or '-' to read stdin.
 
-    Every named graph is part of the default graph; trialkg's prefixes (tkg:, ctid:,
-    mesh:, ...) must be declared as usual.
+    Every named graph is part of the default graph, and trialkg's prefixes (tkg:, ctid:,
+    mesh:, meshv:, rdfs:, schema:, ...) are predeclared. Runs on the local store (or the
+    bundled graph), or on a SPARQL endpoint with --endpoint.
     """
-    from trialkg.ingest import open_for_reading
-    from trialkg.queries import LocalExecutor
-
     if (query_text is None) == (query_file is None):
         raise click.UsageError("give the query as an argument, with -f FILE, or '-' for stdin")
     if query_file is not None:
@@ -154,7 +160,7 @@ def sparql(query_text: str | None, query_file: Any, fmt: str | None, output: Pat
         text = sys.stdin.read()
     else:
         text = str(query_text)
-    executor = LocalExecutor(open_for_reading(store_path))
+    executor = executor_for(store_path, endpoint, timeout, retries, insecure)
     _emit(executor.query(text), fmt, output)
 
 

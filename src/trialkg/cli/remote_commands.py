@@ -1,85 +1,17 @@
-"""sparql, push, serve: the commands that talk to (or are) a SPARQL endpoint."""
+"""push, serve: the commands that talk to (or are) a SPARQL endpoint.
+
+``--endpoint`` for `query run` and `sparql` is in :mod:`trialkg.cli.common`.
+"""
 
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 
 from trialkg.cli.common import STORE_OPTION, err
 
-__all__ = ["COMMANDS", "ENDPOINT_OPTIONS", "executor_for"]
-
-
-def _endpoint_options(func: Any) -> Any:
-    for option in reversed([
-        click.option("--endpoint", "endpoint", metavar="URL", default=None,
-                     help="Run on this SPARQL endpoint instead of the local store "
-                     "(also $TRIALKG_ENDPOINT, or `endpoint` in ~/.config/trialkg/config.toml)."),
-        click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0,
-                     show_default=True, help="Seconds to wait for the endpoint's answer."),
-        click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True,
-                     help="Retries (exponential backoff) on 5xx answers and connection errors."),
-        click.option("--insecure", is_flag=True,
-                     help="Do not check the endpoint's TLS certificate (warns)."),
-    ]):
-        func = option(func)
-    return func
-
-
-#: --endpoint, --timeout, --retries, --insecure: for any command that runs queries.
-ENDPOINT_OPTIONS = _endpoint_options
-
-
-def executor_for(store_path: str | None, endpoint: str | None, timeout: float = 60.0,
-                 retries: int = 3, insecure: bool = False) -> Any:
-    """A RemoteEndpoint when an endpoint is configured, else the local store's executor."""
-    from trialkg.remote.config import resolve_endpoint
-
-    url = resolve_endpoint(endpoint)
-    if url is not None:
-        from trialkg.remote import RemoteEndpoint
-
-        if insecure:
-            err("trialkg: warning: TLS certificate checks are off (--insecure)")
-        return RemoteEndpoint(url, timeout=timeout, retries=retries, verify_tls=not insecure)
-    from trialkg.executor import LocalExecutor
-    from trialkg.ingest import open_for_reading
-
-    return LocalExecutor(open_for_reading(store_path))
-
-
-@click.command()
-@click.argument("query", required=False)
-@click.option("-q", "--query-file", type=click.File("r", encoding="utf-8"), default=None,
-              help="Read the query from this file ('-' for stdin).")
-@click.option("--format", "-f", "fmt", default=None,
-              type=click.Choice(["json", "xml", "csv", "tsv", "turtle", "ntriples", "rdfxml",
-                                 "jsonld"]),
-              help="json (default for SELECT/ASK), xml, csv, tsv; turtle (default for "
-              "CONSTRUCT/DESCRIBE), ntriples, rdfxml, jsonld.")
-@STORE_OPTION
-@_endpoint_options
-def sparql(query: str | None, query_file: Any, fmt: str | None, store_path: str | None,
-           endpoint: str | None, timeout: float, retries: int, insecure: bool) -> None:
-    """Run one SPARQL query on the local store, or on a remote endpoint with --endpoint.
-
-    trialkg's prefixes (tkg:, mesh:, schema: ...) are predeclared. Locally the query sees
-    the union of all named graphs; a remote server must be set up to do the same (Oxigraph:
-    `oxigraph serve --union-default-graph`).
-    """
-    from trialkg.answers import answer
-
-    if (query is None) == (query_file is None):
-        raise click.UsageError("give a QUERY text or --query-file (one of the two)")
-    text = query if query is not None else query_file.read()
-    executor = executor_for(store_path, endpoint, timeout, retries, insecure)
-    data = answer(executor, text, fmt)
-    sys.stdout.buffer.write(data)
-    if data and not data.endswith(b"\n"):
-        sys.stdout.buffer.write(b"\n")
-    sys.stdout.flush()
+__all__ = ["COMMANDS"]
 
 
 @click.command()
@@ -212,4 +144,4 @@ def serve(host: str, port: int, store_path: str | None, timeout: float, limit: i
         server.server_close()
 
 
-COMMANDS = [sparql, push, serve]
+COMMANDS = [push, serve]

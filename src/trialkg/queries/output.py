@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -47,7 +47,8 @@ _RESULT_EXTENSIONS = {"csv": "csv", "tsv": "tsv", "json": "json", "srj": "json",
 _LOCAL_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _NAMESPACES = sorted(((ns, p) for p, ns in PREFIXES.items()), key=lambda x: -len(x[0]))
 
-Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+#: What an executor returns: solutions, a boolean, or triples (local or remote).
+Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | Iterator[ox.Triple]
 
 
 def compact(iri: str) -> str:
@@ -126,7 +127,7 @@ def format_for_output(fmt: str | None, output: Path | None, result: Result) -> s
 
     :raises QueryError: when the format does not fit the result (a table of triples).
     """
-    graph = isinstance(result, ox.QueryTriples)
+    graph = not isinstance(result, (ox.QuerySolutions, ox.QueryBoolean))
     if fmt is None and output is not None:
         if graph:
             info = format_for_path(output)
@@ -152,7 +153,7 @@ def write_result(result: Result, fmt: str, out: BinaryIO) -> int | None:
     :raises QueryError: when evaluating the query fails while its results are read.
     """
     try:
-        if isinstance(result, ox.QueryTriples):
+        if not isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
             info = FORMATS[fmt]
             prefixes = PREFIXES if info.name in ("turtle", "trig", "rdfxml", "jsonld") else None
             ox.serialize(result, out, info.rdf_format, prefixes=prefixes)

@@ -21,6 +21,7 @@ from typing import Any, Protocol, TypeVar
 import pyoxigraph as ox
 
 from trialkg.exceptions import ParameterError, QueryError
+from trialkg.iris import PREFIXES
 from trialkg.queries.binding import Bindings, with_values
 from trialkg.queries.library import StoredQuery
 from trialkg.queries.params import PARAM_TYPES, MeshResolver, check_names
@@ -104,7 +105,8 @@ class LocalExecutor:
         :raises QueryError: on a syntax error (with its position) or an evaluation error.
         """
         try:
-            result: Any = self.store.store.query(text, use_default_graph_as_union=True)
+            result: Any = self.store.store.query(text, prefixes=PREFIXES,
+                                                 use_default_graph_as_union=True)
         except SyntaxError as exc:
             raise QueryError(syntax_message(text, str(exc))) from None
         except (OSError, RuntimeError, ValueError) as exc:

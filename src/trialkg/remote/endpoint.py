@@ -1,4 +1,4 @@
-"""A remote SPARQL 1.1 Protocol endpoint as a :class:`~trialkg.executor.QueryExecutor`.
+"""A remote SPARQL 1.1 Protocol endpoint as a :class:`~trialkg.queries.run.Executor`.
 
 Queries go as ``POST`` (``application/x-www-form-urlencoded``, so long queries with big
 ``VALUES`` blocks are fine); SELECT/ASK results are asked for as W3C SPARQL JSON and parsed
@@ -21,9 +21,9 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from trialkg.exceptions import EndpointError, QueryError
-from trialkg.executor import query_form, with_prefixes
 from trialkg.remote.config import Credentials, credentials_for, redact_url
 from trialkg.remote.http import HttpClient, HttpError, Response
+from trialkg.sparql_text import query_form, with_prefixes
 
 __all__ = ["RESULT_MEDIA_TYPES", "RemoteEndpoint"]
 

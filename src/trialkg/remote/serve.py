@@ -38,8 +38,8 @@ import pyoxigraph as ox
 
 from trialkg.answers import boolean_result, solutions
 from trialkg.exceptions import QueryError
-from trialkg.executor import query_form
 from trialkg.iris import PREFIXES
+from trialkg.sparql_text import query_form
 from trialkg.store import TrialStore
 
 __all__ = ["SparqlService", "make_server", "stored_query_list"]

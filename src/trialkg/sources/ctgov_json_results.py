@@ -48,7 +48,7 @@ def parse_results(section: _Reader) -> StudyResults | None:
         return None
     return StudyResults(
         outcomes=[
-            _outcome(o) for o in section.sub("outcomeMeasuresModule").list("outcomeMeasures")
+            _outcome(o) for o in section.sub("outcomeMeasuresModule").items("outcomeMeasures")
         ],
         flow=_flow(section.sub("participantFlowModule")),
         baseline=_baseline(section.sub("baselineCharacteristicsModule")),
@@ -58,46 +58,46 @@ def parse_results(section: _Reader) -> StudyResults | None:
 
 def _groups(reader: _Reader, key: str = "groups") -> list[ResultGroup]:
     return [
-        ResultGroup(gid, g.str("title") or gid, g.str("description"))
-        for g in reader.list(key)
-        if (gid := g.str("id"))
+        ResultGroup(gid, g.text("title") or gid, g.text("description"))
+        for g in reader.items(key)
+        if (gid := g.text("id"))
     ]
 
 
 def _denoms(reader: _Reader) -> tuple[dict[str, str], str | None]:
     """Per-group denominators, preferring the ones counted in participants."""
-    denoms = reader.list("denoms")
+    denoms = reader.items("denoms")
     if not denoms:
         return {}, None
     chosen = next(
-        (d for d in denoms if (d.str("units") or "").casefold() == "participants"), denoms[0]
+        (d for d in denoms if (d.text("units") or "").casefold() == "participants"), denoms[0]
     )
     counts = {
         gid: value
-        for c in chosen.list("counts")
-        if (gid := c.str("groupId")) and (value := c.str("value")) is not None
+        for c in chosen.items("counts")
+        if (gid := c.text("groupId")) and (value := c.text("value")) is not None
     }
-    return counts, chosen.str("units")
+    return counts, chosen.text("units")
 
 
 def _measurements(reader: _Reader, denominators: dict[str, str]) -> list[Measurement]:
     """Measurements of every class and category, each with its group's denominator."""
     out: list[Measurement] = []
-    for cls in reader.list("classes"):
-        class_title = cls.str("title")
+    for cls in reader.items("classes"):
+        class_title = cls.text("title")
         class_denoms, _units = _denoms(cls)
-        for cat in cls.list("categories"):
-            category_title = cat.str("title")
-            for m in cat.list("measurements"):
-                gid = m.str("groupId")
+        for cat in cls.items("categories"):
+            category_title = cat.text("title")
+            for m in cat.items("measurements"):
+                gid = m.text("groupId")
                 out.append(
                     Measurement(
                         group_id=gid,
-                        value=m.str("value"),
-                        spread=m.str("spread"),
-                        lower=m.str("lowerLimit"),
-                        upper=m.str("upperLimit"),
-                        comment=m.str("comment"),
+                        value=m.text("value"),
+                        spread=m.text("spread"),
+                        lower=m.text("lowerLimit"),
+                        upper=m.text("upperLimit"),
+                        comment=m.text("comment"),
                         class_title=class_title,
                         category_title=category_title,
                         denominator=(class_denoms.get(gid) or denominators.get(gid))
@@ -109,44 +109,44 @@ def _measurements(reader: _Reader, denominators: dict[str, str]) -> list[Measure
 
 
 def _outcome(o: _Reader) -> OutcomeResult:
-    kind_code = o.str("type") or "OTHER_PRE_SPECIFIED"
+    kind_code = o.text("type") or "OTHER_PRE_SPECIFIED"
     denominators, units = _denoms(o)
     return OutcomeResult(
         kind=_KINDS.get(kind_code.upper(), kind_code.lower()),
-        title=o.str("title") or "(untitled outcome)",
-        description=o.str("description"),
-        time_frame=o.str("timeFrame"),
-        population=o.str("populationDescription"),
-        param_type=o.str("paramType"),
-        dispersion_type=o.str("dispersionType"),
-        unit=o.str("unitOfMeasure"),
+        title=o.text("title") or "(untitled outcome)",
+        description=o.text("description"),
+        time_frame=o.text("timeFrame"),
+        population=o.text("populationDescription"),
+        param_type=o.text("paramType"),
+        dispersion_type=o.text("dispersionType"),
+        unit=o.text("unitOfMeasure"),
         groups=_groups(o),
         denominators=denominators,
         measurements=_measurements(o, denominators),
-        analyses=[_analysis(a) for a in o.list("analyses")],
+        analyses=[_analysis(a) for a in o.items("analyses")],
         denominator_units=units,
-        reporting_status=o.str("reportingStatus"),
+        reporting_status=o.text("reportingStatus"),
     )
 
 
 def _analysis(a: _Reader) -> Analysis:
     return Analysis(
-        group_ids=a.strs("groupIds"),
-        non_inferiority_type=a.str("nonInferiorityType"),
-        p_value=a.str("pValue"),
-        method=a.str("statisticalMethod"),
-        param_type=a.str("paramType"),
-        param_value=a.str("paramValue"),
-        ci_pct=a.str("ciPctValue"),
-        ci_sides=a.str("ciNumSides"),
-        ci_lower=a.str("ciLowerLimit"),
-        ci_upper=a.str("ciUpperLimit"),
-        description=a.str("groupDescription"),
-        estimate_comment=a.str("estimateComment"),
-        dispersion_type=a.str("dispersionType"),
-        dispersion_value=a.str("dispersionValue"),
-        p_value_comment=a.str("pValueComment"),
-        method_comment=a.str("statisticalComment"),
+        group_ids=a.texts("groupIds"),
+        non_inferiority_type=a.text("nonInferiorityType"),
+        p_value=a.text("pValue"),
+        method=a.text("statisticalMethod"),
+        param_type=a.text("paramType"),
+        param_value=a.text("paramValue"),
+        ci_pct=a.text("ciPctValue"),
+        ci_sides=a.text("ciNumSides"),
+        ci_lower=a.text("ciLowerLimit"),
+        ci_upper=a.text("ciUpperLimit"),
+        description=a.text("groupDescription"),
+        estimate_comment=a.text("estimateComment"),
+        dispersion_type=a.text("dispersionType"),
+        dispersion_value=a.text("dispersionValue"),
+        p_value_comment=a.text("pValueComment"),
+        method_comment=a.text("statisticalComment"),
     )
 
 
@@ -155,26 +155,26 @@ def _flow(module: _Reader) -> ParticipantFlow | None:
         return None
     flow = ParticipantFlow(
         groups=_groups(module),
-        recruitment_details=module.str("recruitmentDetails"),
-        pre_assignment_details=module.str("preAssignmentDetails"),
+        recruitment_details=module.text("recruitmentDetails"),
+        pre_assignment_details=module.text("preAssignmentDetails"),
     )
-    for n, period in enumerate(module.list("periods"), start=1):
-        title = period.str("title") or f"Period {n}"
-        for milestone in period.list("milestones"):
-            label = milestone.str("type") or "(unnamed milestone)"
-            for a in milestone.list("achievements"):
-                if gid := a.str("groupId"):
+    for n, period in enumerate(module.items("periods"), start=1):
+        title = period.text("title") or f"Period {n}"
+        for milestone in period.items("milestones"):
+            label = milestone.text("type") or "(unnamed milestone)"
+            for a in milestone.items("achievements"):
+                if gid := a.text("groupId"):
                     flow.counts.append(
-                        FlowCount(title, "milestone", label, gid, a.str("numSubjects"),
-                                  a.str("comment"))
+                        FlowCount(title, "milestone", label, gid, a.text("numSubjects"),
+                                  a.text("comment"))
                     )
-        for reason in period.list("dropWithdraws"):
-            label = reason.str("type") or "(unnamed reason)"
-            for r in reason.list("reasons"):
-                if gid := r.str("groupId"):
+        for reason in period.items("dropWithdraws"):
+            label = reason.text("type") or "(unnamed reason)"
+            for r in reason.items("reasons"):
+                if gid := r.text("groupId"):
                     flow.counts.append(
-                        FlowCount(title, "withdrawal", label, gid, r.str("numSubjects"),
-                                  r.str("comment"))
+                        FlowCount(title, "withdrawal", label, gid, r.text("numSubjects"),
+                                  r.text("comment"))
                     )
     return flow
 
@@ -188,17 +188,17 @@ def _baseline(module: _Reader) -> Baseline | None:
         denominators=denominators,
         measures=[
             BaselineMeasure(
-                title=m.str("title") or "(untitled measure)",
-                param_type=m.str("paramType"),
-                dispersion_type=m.str("dispersionType"),
-                unit=m.str("unitOfMeasure"),
+                title=m.text("title") or "(untitled measure)",
+                param_type=m.text("paramType"),
+                dispersion_type=m.text("dispersionType"),
+                unit=m.text("unitOfMeasure"),
                 measurements=_measurements(m, denominators),
-                description=m.str("description"),
-                population=m.str("populationDescription"),
+                description=m.text("description"),
+                population=m.text("populationDescription"),
             )
-            for m in module.list("measures")
+            for m in module.items("measures")
         ],
-        population=module.str("populationDescription"),
+        population=module.text("populationDescription"),
     )
 
 
@@ -206,36 +206,36 @@ def _adverse_events(module: _Reader) -> AdverseEvents | None:
     if not module.obj:
         return None
     ae = AdverseEvents(
-        time_frame=module.str("timeFrame"),
-        description=module.str("description"),
-        frequency_threshold=module.str("frequencyThreshold"),
+        time_frame=module.text("timeFrame"),
+        description=module.text("description"),
+        frequency_threshold=module.text("frequencyThreshold"),
         groups=_groups(module, "eventGroups"),
     )
-    for g in module.list("eventGroups"):
-        gid = g.str("id")
+    for g in module.items("eventGroups"):
+        gid = g.text("id")
         if not gid:
             continue
         for prefix, totals in (("serious", ae.serious_totals), ("other", ae.other_totals),
                                ("deaths", ae.deaths)):
-            affected, at_risk = g.str(prefix + "NumAffected"), g.str(prefix + "NumAtRisk")
+            affected, at_risk = g.text(prefix + "NumAffected"), g.text(prefix + "NumAtRisk")
             if affected is not None or at_risk is not None:
                 totals.append(AdverseEventCount(gid, affected, at_risk))
     for key, serious in (("seriousEvents", True), ("otherEvents", False)):
-        for ev in module.list(key):
+        for ev in module.items(key):
             ae.events.append(
                 AdverseEvent(
-                    term=ev.str("term") or "(unnamed event)",
+                    term=ev.text("term") or "(unnamed event)",
                     serious=serious,
-                    organ_system=ev.str("organSystem"),
-                    source_vocabulary=ev.str("sourceVocabulary"),
+                    organ_system=ev.text("organSystem"),
+                    source_vocabulary=ev.text("sourceVocabulary"),
                     counts=[
-                        AdverseEventCount(gid, s.str("numAffected"), s.str("numAtRisk"),
-                                          s.str("numEvents"))
-                        for s in ev.list("stats")
-                        if (gid := s.str("groupId"))
+                        AdverseEventCount(gid, s.text("numAffected"), s.text("numAtRisk"),
+                                          s.text("numEvents"))
+                        for s in ev.items("stats")
+                        if (gid := s.text("groupId"))
                     ],
-                    assessment_type=ev.str("assessmentType"),
-                    description=ev.str("notes"),
+                    assessment_type=ev.text("assessmentType"),
+                    description=ev.text("notes"),
                 )
             )
     return ae

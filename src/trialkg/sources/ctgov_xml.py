@@ -24,7 +24,6 @@ from xml.etree import ElementTree as ET
 
 from trialkg.exceptions import InputFormatError, RecordError
 from trialkg.iris import is_nct_id
-from trialkg.sources.ctgov_xml_results import parse_clinical_results
 from trialkg.model import (
     Arm,
     DatePoint,
@@ -39,6 +38,7 @@ from trialkg.model import (
     Site,
     Study,
 )
+from trialkg.sources.ctgov_xml_results import parse_clinical_results
 
 __all__ = ["enum_code", "parse_date", "parse_study", "read_bytes", "read_file", "textblock"]
 

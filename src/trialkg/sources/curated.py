@@ -46,7 +46,7 @@ __all__ = [
     "validate",
 ]
 
-Item = Study | RecordError
+Item = Study | Evidence | RecordError
 SCHEMA_PATH = Path(__file__).resolve().parent / "curated_schema.json"
 
 
