@@ -139,10 +139,16 @@ class TrialStore:
     # --- writing ---------------------------------------------------------------------
 
     def load_ontology(self) -> int:
-        """(Re)load the ontology graph from the packaged ontology; returns its triples."""
-        from trialkg.resources import ontology_path
+        """(Re)load the ontology graph from every packaged module; returns its triples."""
+        from trialkg.resources import ontology_files
 
-        return self.replace_graph_from_file(ONTOLOGY_GRAPH, ontology_path())
+        g = ox.NamedNode(ONTOLOGY_GRAPH)
+        quads = [
+            ox.Quad(t.subject, t.predicate, t.object, g)
+            for path in ontology_files()
+            for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+        ]
+        return self.replace_graph(ONTOLOGY_GRAPH, quads)
 
     def replace_graph_from_file(self, graph: str, path: Path) -> int:
         """Replace one named graph with the triples of an RDF file (format by extension)."""
