@@ -45,11 +45,14 @@ def core_store() -> TrialStore:
     store.load_ontology()
     report = store.ingest(read_paths([DATA / "ctgov-v2"]))
     assert report.failed == 0, report.errors
-    mesh_labels(store, {
-        "D018222": "Fibromatosis, Aggressive",
-        "D000068877": "Imatinib Mesylate",
-        "D018223": "Dermatofibrosarcoma",
-    })
+    mesh_labels(
+        store,
+        {
+            "D018222": "Fibromatosis, Aggressive",
+            "D000068877": "Imatinib Mesylate",
+            "D018223": "Dermatofibrosarcoma",
+        },
+    )
     return store
 
 
@@ -75,61 +78,72 @@ def test_without_a_mesh_graph_links_are_not_checked_and_it_says_so() -> None:
 BROKEN = {
     "missing status": (
         f"DELETE WHERE {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:overallStatus ?s }} }}",
-        TRIAL, "overall status",
+        TRIAL,
+        "overall status",
     ),
     "two studies types": (
         f"INSERT DATA {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:studyType "
         "tkg:studyType_OBSERVATIONAL } }",
-        TRIAL, "exactly one study type",
+        TRIAL,
+        "exactly one study type",
     ),
     "negative enrollment": (
         f"DELETE {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:enrollment ?n }} }} "
         f"INSERT {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:enrollment -5 }} }} "
         f"WHERE {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:enrollment ?n }} }}",
-        TRIAL, "non-negative",
+        TRIAL,
+        "non-negative",
     ),
     "bad NCT id": (
         f"DELETE {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:nctId ?n }} }} "
-        f"INSERT {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:nctId \"NCT9900001\" }} }} "
+        f'INSERT {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:nctId "NCT9900001" }} }} '
         f"WHERE {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:nctId ?n }} }}",
-        TRIAL, "NCT followed by eight digits",
+        TRIAL,
+        "NCT followed by eight digits",
     ),
     "date of the wrong type": (
-        f"INSERT DATA {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:startDate \"March 2010\" }} }}",
-        TRIAL, "not a well-formed xsd:date",
+        f'INSERT DATA {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:startDate "March 2010" }} }}',
+        TRIAL,
+        "not a well-formed xsd:date",
     ),
     "no condition": (
         f"DELETE WHERE {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:condition ?c }} }}",
-        TRIAL, "names no condition",
+        TRIAL,
+        "names no condition",
     ),
     "no title": (
         f"DELETE WHERE {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 rdfs:label ?l }} }} ; "
         f"DELETE WHERE {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:briefTitle ?t }} }}",
-        TRIAL, "no title",
+        TRIAL,
+        "no title",
     ),
     "undeclared MeSH id": (
         f"INSERT DATA {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:conditionMesh "
         "<http://id.nlm.nih.gov/mesh/D999999> } }",
-        "http://id.nlm.nih.gov/mesh/D999999", "not a descriptor in the MeSH graph",
+        "http://id.nlm.nih.gov/mesh/D999999",
+        "not a descriptor in the MeSH graph",
     ),
     "percentage 120": (
-        "INSERT DATA { GRAPH <urn:results> { <urn:m1> a tkg:Measurement ; "
-        "tkg:percentage 120.0 } }",
-        "urn:m1", "percentage is outside 0-100",
+        "INSERT DATA { GRAPH <urn:results> { <urn:m1> a tkg:Measurement ; tkg:percentage 120.0 } }",
+        "urn:m1",
+        "percentage is outside 0-100",
     ),
     "count above its denominator": (
         "INSERT DATA { GRAPH <urn:results> { <urn:m2> a tkg:Measurement ; "
         "tkg:count 31 ; tkg:denominator 30 ; tkg:percentage 100 } }",
-        "urn:m2", "count 31 is larger than its denominator 30",
+        "urn:m2",
+        "count 31 is larger than its denominator 30",
     ),
     "evidence without a source": (
         "INSERT DATA { GRAPH <urn:evidence> { <urn:review> a tkg:Evidence } }",
-        "urn:review", "no source",
+        "urn:review",
+        "no source",
     ),
     "curated record without a source": (
         f"DELETE WHERE {{ GRAPH <{GRAPH}> {{ <{GRAPH}> tkg:sourceFormat ?f }} }} ; "
-        f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <{GRAPH}> tkg:sourceFormat \"curated\" }} }}",
-        GRAPH, "curated record has no source",
+        f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <{GRAPH}> tkg:sourceFormat "curated" }} }}',
+        GRAPH,
+        "curated record has no source",
     ),
 }
 
@@ -212,8 +226,7 @@ def test_cli_reports_json_and_fails_on_violations(tmp_path: Path) -> None:
     report = json.loads(done.stdout)
     assert report["conforms"] is False
     assert report["counts"]["Violation"] == 2
-    messages = {(f["focus"], f["path"]) for f in report["findings"]
-                if f["severity"] == "Violation"}
+    messages = {(f["focus"], f["path"]) for f in report["findings"] if f["severity"] == "Violation"}
     assert messages == {(TRIAL, TKG + "enrollment"), (TRIAL, TKG + "overallStatus")}
 
     table = run_cli("validate", "--store", str(store), "--no-owl")

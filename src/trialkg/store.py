@@ -15,6 +15,7 @@ either fully in (old or new version) or fully out.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -144,9 +145,11 @@ class TrialStore:
 
         g = ox.NamedNode(ONTOLOGY_GRAPH)
         quads = [
-            ox.Quad(t.subject, t.predicate, t.object, g)
+            q
             for path in ontology_files()
-            for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+            for q in _with_stable_blank_nodes(
+                ox.parse(path=str(path), format=ox.RdfFormat.TURTLE), path.stem, g
+            )
         ]
         return self.replace_graph(ONTOLOGY_GRAPH, quads)
 
@@ -165,7 +168,13 @@ class TrialStore:
     def replace_graph(self, graph: str, quads: list[ox.Quad]) -> int:
         """Atomically replace a named graph's content."""
         g = ox.NamedNode(graph)
-        if self.store.contains_named_graph(g):
+        if any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
+               for q in quads):
+            # SPARQL INSERT DATA would relabel blank nodes: drop and extend instead (two
+            # steps; used for the ontology, which is only reloaded on upgrades).
+            self.store.remove_graph(g)
+            self.store.extend(quads)
+        elif self.store.contains_named_graph(g):
             self.store.update(_replace_update({graph: quads}))
         else:
             self.store.extend(quads)
@@ -276,6 +285,26 @@ class TrialStore:
 
     def __len__(self) -> int:
         return len(self.store)
+
+
+def _with_stable_blank_nodes(
+    triples: Iterable[ox.Triple], label: str, graph: ox.NamedNode
+) -> Iterator[ox.Quad]:
+    """Quads in ``graph`` whose blank nodes are named ``{label}_{n}`` in order of appearance.
+
+    Parsers give blank nodes random labels; labels from the file's name and order make
+    exports of the ontology reproducible.
+    """
+    prefix = re.sub(r"[^A-Za-z0-9]", "_", label)
+    nodes: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def stable(term: ox.BlankNode) -> ox.BlankNode:
+        return nodes.setdefault(term, ox.BlankNode(f"{prefix}_{len(nodes) + 1}"))
+
+    for t in triples:
+        s, o = t.subject, t.object
+        yield ox.Quad(stable(s) if isinstance(s, ox.BlankNode) else s, t.predicate,
+                      stable(o) if isinstance(o, ox.BlankNode) else o, graph)
 
 
 def _replace_update(graphs: dict[str, list[ox.Quad]]) -> str:
