@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import pyoxigraph as ox
 
@@ -49,7 +49,7 @@ def _union_triples(store: TrialStore, graphs: list[str] | None) -> Iterator[ox.T
     solutions = store.store.query(f"SELECT DISTINCT ?s ?p ?o {from_clause} WHERE {{ ?s ?p ?o }}")
     assert isinstance(solutions, ox.QuerySolutions)
     for row in solutions:
-        yield ox.Triple(row[0], row[1], row[2])  # type: ignore[arg-type]
+        yield ox.Triple(row[0], row[1], row[2])
 
 
 def _graph_quads(store: TrialStore, graphs: list[str] | None) -> Iterator[ox.Quad]:
@@ -70,7 +70,7 @@ def export(
     if fmt.name in ("turtle", "trig"):
         # pyoxigraph writes the @prefix lines in hash-map order: sort them ourselves.
         header = _SortedPrefixes(output)
-        ox.serialize(data, header, fmt.rdf_format, prefixes=prefixes)
+        ox.serialize(data, cast(IO[bytes], header), fmt.rdf_format, prefixes=prefixes)
         header.close()
     else:
         ox.serialize(data, output, fmt.rdf_format, prefixes=prefixes)
