@@ -18,7 +18,21 @@ __all__ = [
     "StoreLockedError",
     "TrialKGError",
     "UnknownQueryError",
+    "shown",
 ]
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """A value as quoted in an error message: its repr, cut to ``limit`` characters.
+
+    >>> shown("x" * 100, limit=12)
+    "'xxxxxxxx'… (100 characters)"
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return text[: limit - 3] + "'…" + size
 
 
 class TrialKGError(Exception):

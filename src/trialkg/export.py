@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import pyoxigraph as ox
 
@@ -85,7 +85,49 @@ def export(
     data: Iterable[ox.Triple] | Iterable[ox.Quad]
     data = _graph_quads(store, graphs) if fmt.has_graphs else _union_triples(store, graphs)
     prefixes = PREFIXES if fmt.name in ("turtle", "trig", "rdfxml", "jsonld") else None
-    ox.serialize(data, output, fmt.rdf_format, prefixes=prefixes)
+    if fmt.name in ("turtle", "trig"):
+        # pyoxigraph writes the @prefix lines in hash-map order: sort them ourselves.
+        header = _SortedPrefixes(output)
+        ox.serialize(data, cast(IO[bytes], header), fmt.rdf_format, prefixes=prefixes)
+        header.close()
+    else:
+        ox.serialize(data, output, fmt.rdf_format, prefixes=prefixes)
+
+
+class _SortedPrefixes:
+    """A binary writer that sorts the leading ``@prefix`` lines, then streams the rest."""
+
+    def __init__(self, output: IO[bytes]) -> None:
+        self.output = output
+        self.head: bytearray | None = bytearray()
+
+    def write(self, data: bytes) -> int:
+        if self.head is None:
+            return self.output.write(data)
+        self.head += data
+        lines = self.head.split(b"\n")
+        if all(line.startswith(b"@prefix") for line in lines[:-1]) and (
+            not lines[-1] or b"@prefix".startswith(lines[-1][:7])
+        ):
+            return len(data)  # still inside the prefix header
+        self.flush_head()
+        return len(data)
+
+    def flush_head(self) -> None:
+        if self.head is None:
+            return
+        lines = bytes(self.head).split(b"\n")
+        n = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix")),
+                 len(lines))
+        self.output.write(b"".join(line + b"\n" for line in sorted(lines[:n])))
+        self.output.write(b"\n".join(lines[n:]))
+        self.head = None
+
+    def flush(self) -> None:
+        self.output.flush()
+
+    def close(self) -> None:
+        self.flush_head()
 
 
 def export_to_path(

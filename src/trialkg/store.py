@@ -15,6 +15,7 @@ either fully in (old or new version) or fully out.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -140,10 +141,18 @@ class TrialStore:
     # --- writing ---------------------------------------------------------------------
 
     def load_ontology(self) -> int:
-        """(Re)load the ontology graph from the packaged ontology; returns its triples."""
-        from trialkg.resources import ontology_path
+        """(Re)load the ontology graph from every packaged module; returns its triples."""
+        from trialkg.resources import ontology_files
 
-        return self.replace_graph_from_file(ONTOLOGY_GRAPH, ontology_path())
+        g = ox.NamedNode(ONTOLOGY_GRAPH)
+        quads = [
+            q
+            for path in ontology_files()
+            for q in _with_stable_blank_nodes(
+                ox.parse(path=str(path), format=ox.RdfFormat.TURTLE), path.stem, g
+            )
+        ]
+        return self.replace_graph(ONTOLOGY_GRAPH, quads)
 
     def replace_graph_from_file(self, graph: str, path: Path) -> int:
         """Replace one named graph with the triples of an RDF file (format by extension)."""
@@ -160,6 +169,8 @@ class TrialStore:
     def replace_graph(self, graph: str, quads: list[ox.Quad]) -> int:
         """Atomically replace a named graph's content."""
         g = ox.NamedNode(graph)
+        # One update (atomic). INSERT DATA relabels blank nodes (the ontology's OWL axioms);
+        # exports canonicalise them, so the labels do not matter.
         if self.store.contains_named_graph(g):
             self.store.update(_replace_update({graph: quads}))
         else:
@@ -280,6 +291,26 @@ class TrialStore:
 
 def _lexical(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
     return str(term) if isinstance(term, ox.Triple) else str(term.value)
+
+
+def _with_stable_blank_nodes(
+    triples: Iterable[ox.Triple], label: str, graph: ox.NamedNode
+) -> Iterator[ox.Quad]:
+    """Quads in ``graph`` whose blank nodes are named ``{label}_{n}`` in order of appearance.
+
+    Parsers give blank nodes random labels; labels from the file's name and order make
+    exports of the ontology reproducible.
+    """
+    prefix = re.sub(r"[^A-Za-z0-9]", "_", label)
+    nodes: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def stable(term: ox.BlankNode) -> ox.BlankNode:
+        return nodes.setdefault(term, ox.BlankNode(f"{prefix}_{len(nodes) + 1}"))
+
+    for t in triples:
+        s, o = t.subject, t.object
+        yield ox.Quad(stable(s) if isinstance(s, ox.BlankNode) else s, t.predicate,
+                      stable(o) if isinstance(o, ox.BlankNode) else o, graph)
 
 
 def _replace_update(graphs: dict[str, list[ox.Quad]]) -> str:

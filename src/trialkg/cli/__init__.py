@@ -40,6 +40,9 @@ def _register() -> None:
 
     for command in remote_commands.COMMANDS:
         cli.add_command(command)
+    from trialkg.cli.validate import validate  # issue 9: SHACL + OWL checks
+
+    cli.add_command(validate)
 
 
 _register()

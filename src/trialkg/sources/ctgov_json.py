@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from trialkg.exceptions import InputFormatError, RecordError
+from trialkg.exceptions import InputFormatError, RecordError, shown
 from trialkg.iris import is_nct_id, normalise_mesh_id
 from trialkg.model import (
     Arm,
@@ -135,7 +135,7 @@ def _peek_nct(obj: Any) -> str:
         value = obj["protocolSection"]["identificationModule"]["nctId"]
     except (KeyError, TypeError, IndexError):
         return ""
-    return value if isinstance(value, str) else ""
+    return value if isinstance(value, str) and len(value) <= 40 else ""  # no 1 MB "ids"
 
 
 # --- typed field access: a wrong type is a RecordError naming the field -------------------
@@ -254,7 +254,7 @@ def parse_study(obj: Any) -> Study:
     if not nct:
         raise RecordError("record has no NCT id (protocolSection.identificationModule.nctId)")
     if not is_nct_id(nct):
-        raise RecordError(f"not an NCT id: {nct!r}")
+        raise RecordError(f"not an NCT id: {shown(nct)}")
     derived = root.sub("derivedSection")
     study = Study(trial_id=nct, source_format="ctgov-json")
     study.version = derived.sub("miscInfoModule").text("versionHolder")
