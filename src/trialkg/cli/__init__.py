@@ -30,6 +30,9 @@ def _register() -> None:
 
     for command in store_commands.COMMANDS:
         cli.add_command(command)
+    from trialkg.cli.mesh import mesh
+
+    cli.add_command(mesh)
 
 
 _register()
