@@ -14,11 +14,10 @@ __all__ = ["COMMANDS", "mesh"]
 VOCAB_OPTION = click.option(
     "--vocabulary",
     "vocabulary_dir",
-    envvar="TRIALKG_MESH_DIR",
     type=click.Path(file_okay=False, dir_okay=True, path_type=Path),
     default=None,
-    show_envvar=True,
-    help="MeSH vocabulary directory (default: an imported release, else the bundled MeSH 2025).",
+    help="MeSH vocabulary directory [default: one imported with `trialkg mesh import` "
+    "($TRIALKG_MESH_DIR or the per-user data dir) if any, else the bundled MeSH 2025].",
 )
 
 
