@@ -91,7 +91,8 @@ def test_nt_plain_and_gzipped(tmp_path: Path) -> None:
         "<http://id.nlm.nih.gov/mesh/D005123> "
         "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
         "<http://id.nlm.nih.gov/mesh/vocab#TopicalDescriptor> .\n"
-        '<http://id.nlm.nih.gov/mesh/D005123> <http://www.w3.org/2000/01/rdf-schema#label> "Eye"@en .\n'
+        "<http://id.nlm.nih.gov/mesh/D005123> "
+        '<http://www.w3.org/2000/01/rdf-schema#label> "Eye"@en .\n'
         "<http://id.nlm.nih.gov/mesh/D005123> <http://id.nlm.nih.gov/mesh/vocab#treeNumber> "
         "<http://id.nlm.nih.gov/mesh/A01.456.505.420> .\n"
     )
