@@ -9,6 +9,7 @@ Myocardial Infarction" has "STEMI"; supplementary record C000002 "bevonium" maps
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -87,6 +88,13 @@ def test_branches_restrict(linker: Linker) -> None:
     assert [x.ui for x in diseases.link("Desmoid")] == ["D018222"]
 
 
+def test_pathogen_stands_for_its_infection(linker: Linker) -> None:
+    conditions = Linker(linker.vocab, branches=("C", "F03"))
+    # COVID-19 (D000086382) has the entry term "SARS-CoV-2 Infection"
+    assert [x.ui for x in conditions.link("SARS-CoV-2")] == ["D000086382"]
+    assert [x.ui for x in linker.link("SARS-CoV-2")] == ["D000086402"]  # the virus itself
+
+
 def test_nested_heads(linker: Linker) -> None:
     nested = Linker(linker.vocab, nested=True, branches=("C",))
     assert {x.ui for x in nested.link("Atopic Dermatitis")} == {"D003876", "D003872"}
@@ -102,3 +110,20 @@ def test_batch_is_fast(linker: Linker) -> None:
     elapsed = time.perf_counter() - started
     assert len(results) == 2000
     assert elapsed < 5, f"2,000 strings took {elapsed:.1f} s"
+
+
+def test_index_cache(linker: Linker, tmp_path: Path) -> None:
+    first = Linker(linker.vocab, cache_dir=tmp_path)
+    files = sorted(p.name for p in (tmp_path / "mesh").iterdir())
+    assert len(files) == 1 and files[0].endswith("-index.marshal")
+    assert first.link("bevonium")[0].via == "C000002"  # builds and caches the second index
+    assert len(list((tmp_path / "mesh").iterdir())) == 2
+    for f in (tmp_path / "mesh").iterdir():
+        f.write_bytes(b"not marshal data")  # a corrupt cache is rebuilt, not an error
+    again = Linker(linker.vocab, cache_dir=tmp_path)
+    assert again.link("Desmoid") == linker.link("Desmoid")
+    cached = Linker(linker.vocab, cache_dir=tmp_path)
+    assert cached.link("imatinib") == linker.link("imatinib")
+    # vocabularies built in memory are never cached
+    Linker(linker.vocab.extended([]), cache_dir=tmp_path / "other")
+    assert not (tmp_path / "other").exists()

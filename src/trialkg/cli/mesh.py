@@ -45,8 +45,14 @@ def link(
     """
     from trialkg.mesh.linker import Linker
     from trialkg.mesh.load import load_vocabulary
+    from trialkg.mesh.paths import user_cache_dir
 
-    linker = Linker(load_vocabulary(vocabulary_dir), branches=branches or None, nested=nested)
+    linker = Linker(
+        load_vocabulary(vocabulary_dir),
+        branches=branches or None,
+        nested=nested,
+        cache_dir=user_cache_dir(),  # indexes kept between runs ($TRIALKG_CACHE)
+    )
     if texts == ("-",):
         count = 0
         for line in sys.stdin:

@@ -42,6 +42,7 @@ class MeshVocabulary:
 
     Supplementary records may be given as a callable, called once on first use: the bundled
     table of 323,000 records takes about a second to read and most commands never need it.
+    ``source`` names the directory or file read; empty for vocabularies built in memory.
     """
 
     def __init__(
@@ -143,6 +144,5 @@ class MeshVocabulary:
             supplementary = self._supplementary_loader
         else:
             supplementary = ()
-        return MeshVocabulary(
-            merged.values(), supplementary, version=self.version, source=self.source
-        )
+        # no source: the result is not what any file holds (and must not share its caches)
+        return MeshVocabulary(merged.values(), supplementary, version=self.version)
