@@ -58,6 +58,7 @@ def test_show_errors_are_one_line() -> None:
         assert "Traceback" not in done.stderr
 
 
+@pytest.mark.shared
 @pytest.mark.skipif(not MTREES.is_file(), reason="../shared/data/mesh/mtrees2023.bin is absent")
 def test_import_then_prefer_user_vocabulary(tmp_path: Path) -> None:
     target = tmp_path / "mesh"

@@ -21,6 +21,7 @@ CTGOV = ROOT.parent / "shared" / "data" / "ctgov-v2"
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.shared,
     pytest.mark.skipif(not CTGOV.is_dir(), reason="../shared/data/ctgov-v2 is absent"),
 ]
 

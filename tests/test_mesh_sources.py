@@ -21,19 +21,19 @@ from trialkg.mesh.table import write_table
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 MESH_DATA = SHARED / "data" / "mesh"
-needs_shared = pytest.mark.skipif(
-    not MESH_DATA.is_dir(), reason="../shared/data/mesh is absent (shared data not checked out)"
-)
+SKIP_REASON = "../shared/data/mesh is absent (shared data not checked out)"
 
 
-@needs_shared
+@pytest.mark.shared
+@pytest.mark.skipif(not MESH_DATA.is_dir(), reason=SKIP_REASON)
 def test_descriptor_xml_sample_is_truncated_and_says_where() -> None:
     path = MESH_DATA / "desc2015-sample.xml"
     with pytest.raises(MeshError, match=r"desc2015-sample\.xml, line 1001: malformed XML"):
         load_file(path)
 
 
-@needs_shared
+@pytest.mark.shared
+@pytest.mark.skipif(not MESH_DATA.is_dir(), reason=SKIP_REASON)
 def test_descriptor_xml_sample_lenient() -> None:
     records = list(read_descriptor_xml(MESH_DATA / "desc2015-sample.xml", strict=False))
     assert [d.ui for d in records] == ["D000001", "D000002"]
@@ -69,7 +69,9 @@ def test_descriptor_xml_wrong_root(tmp_path: Path) -> None:
         load_file(xml)
 
 
-@needs_shared
+@pytest.mark.slow  # 364,263 triples: about 10 s
+@pytest.mark.shared
+@pytest.mark.skipif(not MESH_DATA.is_dir(), reason=SKIP_REASON)
 def test_nt_sample_in_tarball() -> None:
     vocab = load_file(MESH_DATA / "mesh2015-rdf-subset.nt.tar.gz")
     assert vocab.version == "2015"
@@ -112,7 +114,8 @@ def test_nt_bad_file_names_file(tmp_path: Path) -> None:
         load_file(bad)
 
 
-@needs_shared
+@pytest.mark.shared
+@pytest.mark.skipif(not MESH_DATA.is_dir(), reason=SKIP_REASON)
 def test_tree_file_sample() -> None:
     vocab = load_file(MESH_DATA / "mtrees2023.bin")
     assert vocab.version == "2023"

