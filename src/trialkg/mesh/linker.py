@@ -23,8 +23,9 @@ With ``branches`` that leave out organisms (tree B), an organism's name stands f
 infection it causes when MeSH has "<organism> Infection" as a term ("SARS-CoV-2" → COVID-19,
 reported as ``exact`` or ``partial``).
 
-A term shared by several descriptors links only to the one whose preferred term it is, or
-not at all. Indexes are built once per :class:`Linker`; the supplementary index (323,000
+Whole-text links win, in this order: exact, salt, supplementary; only without one are the
+terms inside the text reported (partial, abbreviation). A term shared by several descriptors
+links only to the one whose preferred term it is, or not at all. Indexes are built once per :class:`Linker`; the supplementary index (323,000
 names) on first need.
 
 >>> from trialkg.mesh.load import load_vocabulary
@@ -311,14 +312,18 @@ class Linker:
             original = text[spans[i][0] : spans[i][1]]
             if original in self._abbreviations:
                 hits.append(_Hit(i, i + 1, self._abbreviations[original], "abbreviation"))
-        if not hits:
-            salt = self._salts.get(norm)
-            if salt is not None:
-                hits.append(_Hit(0, n, salt, "salt"))
-        if not hits and self._use_supplementary:
+        if any(h.method == "exact" for h in hits):
+            return self._choose(text, spans, hits)
+        # the whole text as a drug's base name or a supplementary record's name is more
+        # specific than any term found inside it ("acetyl arginine" is C000015, not Arginine)
+        salt = self._salts.get(norm)
+        if salt is not None:
+            return self._choose(text, spans, [_Hit(0, n, salt, "salt")])
+        if self._use_supplementary:
             found = self._supplementary().get(_simple_key(text))
             if found is not None:
-                hits += [_Hit(0, n, ui, "supplementary", found[0]) for ui in found[1]]
+                whole = [_Hit(0, n, ui, "supplementary", found[0]) for ui in found[1]]
+                return self._choose(text, spans, whole)
         return self._choose(text, spans, hits)
 
     @staticmethod
