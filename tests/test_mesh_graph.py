@@ -91,3 +91,10 @@ def test_supplementary_record_brings_its_descriptors(vocab: MeshVocabulary) -> N
     types = {q.object.value for q in quads if q.subject.value == MESH + "C000002"
              and q.predicate.value.endswith("#type")}
     assert types == {MESHV + "SupplementaryConceptRecord"}
+
+
+def test_unknown_descriptor_only_rolls_up_to_itself(vocab: MeshVocabulary) -> None:
+    quads = list(mesh_graph_quads(["D018290"], vocab))  # in MeSH 2015, not in 2025
+    node = ox.NamedNode(MESH + "D018290")
+    about = [q for q in quads if q.subject == node]
+    assert [(q.predicate, q.object) for q in about] == [(ROLLS_UP_TO, node)]

@@ -75,8 +75,9 @@ def _closure_set(uis: Iterable[str], vocab: MeshVocabulary) -> tuple[set[str], s
 def mesh_graph_quads(uis: Iterable[str], vocab: MeshVocabulary) -> Iterator[Quad]:
     """Quads describing these MeSH records and every ancestor, sorted.
 
-    UIs the vocabulary does not know are skipped (their IRIs still work in joins; see
-    ``trialkg mesh enrich`` to fetch them).
+    A descriptor UI the vocabulary does not know gets only its reflexive ``tkg:rollsUpTo``
+    (so a query for exactly that UI still finds it); ``trialkg mesh enrich`` fetches the rest.
+    Unknown supplementary UIs are skipped.
 
     >>> from trialkg.mesh.model import Descriptor
     >>> vocab = MeshVocabulary([Descriptor("D009369", "Neoplasms", (), ("C04",)),
@@ -98,15 +99,15 @@ def mesh_graph_quads(uis: Iterable[str], vocab: MeshVocabulary) -> Iterator[Quad
     for ui in descriptors:
         d = vocab.descriptor(ui)
         node = NamedNode(MESH + ui)
+        add(node, ROLLS_UP_TO, node)
+        if d is None:
+            continue
         add(node, _TYPE, _TOPICAL)
         add(node, _IDENTIFIER, Literal(ui))
-        add(node, ROLLS_UP_TO, node)
         for ancestor in vocab.ancestors(ui):
             add(node, ROLLS_UP_TO, NamedNode(MESH + ancestor))
         for parent in vocab.broader(ui):
             add(node, _BROADER, NamedNode(MESH + parent))
-        if d is None:
-            continue
         if d.label:
             add(node, _LABEL, _en(d.label))
         for tn in d.tree_numbers:

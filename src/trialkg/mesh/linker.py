@@ -25,8 +25,8 @@ reported as ``exact`` or ``partial``).
 
 Whole-text links win, in this order: exact, salt, supplementary; only without one are the
 terms inside the text reported (partial, abbreviation). A term shared by several descriptors
-links only to the one whose preferred term it is, or not at all. Indexes are built once per :class:`Linker`; the supplementary index (323,000
-names) on first need.
+links only to the one whose preferred term it is, or not at all. Indexes are built once per
+:class:`Linker`; the supplementary index (323,000 names) on first need.
 
 >>> from trialkg.mesh.load import load_vocabulary
 >>> linker = Linker(load_vocabulary())
