@@ -41,7 +41,7 @@ class MeshVocabulary:
     for text that is not a MeSH UI at all.
 
     Supplementary records may be given as a callable, called once on first use: the bundled
-    table of 323,000 records takes about a second to read and most commands never need it.
+    table of 323,000 records takes about two seconds to read and most commands never need it.
     ``source`` names the directory or file read; empty for vocabularies built in memory.
     """
 
