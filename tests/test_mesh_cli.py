@@ -13,6 +13,13 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 MTREES = SHARED / "data" / "mesh" / "mtrees2023.bin"
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+                  ) -> None:
+    """Linker indexes go to a temporary cache, never the user's."""
+    monkeypatch.setenv("TRIALKG_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
 def trialkg(*args: str, stdin: str | None = None, env: dict[str, str] | None = None
             ) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}

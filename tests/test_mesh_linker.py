@@ -127,3 +127,12 @@ def test_index_cache(linker: Linker, tmp_path: Path) -> None:
     # vocabularies built in memory are never cached
     Linker(linker.vocab.extended([]), cache_dir=tmp_path / "other")
     assert not (tmp_path / "other").exists()
+
+
+def test_index_cache_keeps_few_files(linker: Linker, tmp_path: Path) -> None:
+    from trialkg.mesh import linker as linker_module
+
+    for n in range(5):  # five option sets → five keys; only the newest few are kept
+        Linker(linker.vocab, branches=(f"C0{n}",), cache_dir=tmp_path, supplementary=False)
+    kept = list((tmp_path / "mesh").glob("linker-*-index.marshal"))
+    assert len(kept) == linker_module._KEEP_CACHES

@@ -56,6 +56,8 @@ __all__ = ["METHODS", "Linker", "MeshLink"]
 _T = TypeVar("_T")
 #: Bump when the layout of the cached indexes changes.
 _INDEX_FORMAT = 1
+#: How many cached index sets to keep (per part) in a cache directory.
+_KEEP_CACHES = 3
 
 METHODS = ("exact", "partial", "abbreviation", "salt", "supplementary")
 
@@ -231,6 +233,11 @@ class Linker:
             with open(fd, "wb") as stream:
                 marshal.dump(cast(Any, value), stream)
             os.replace(tmp, path)
+            # keep the newest few per part: each vocabulary, option set or code change adds one
+            older = sorted(path.parent.glob(f"linker-*-{part}.marshal"),
+                           key=lambda p: p.stat().st_mtime_ns, reverse=True)
+            for stale in older[_KEEP_CACHES:]:
+                stale.unlink(missing_ok=True)
         except OSError:
             pass  # a cache we cannot write only costs time
         return value
