@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from tests.conftest import DATA, run_cli
 
+from tests.conftest import DATA, run_cli
 from trialkg.iris import RDFS, TKG, mesh_iri
 from trialkg.sources import read_paths
 from trialkg.store import MESH_GRAPH, TrialStore
@@ -191,24 +191,21 @@ def read_mesh_names(mesh_dir: Path, uis: set[str]) -> dict[str, str]:
 
 @pytest.mark.shared
 @pytest.mark.slow
-def test_real_records_conform_shacl_and_owl(ctgov_v2_dir: Path, shared_dir: Path) -> None:
+def test_real_records_conform_but_for_one_defect_of_the_source(ctgov_v2_dir: Path) -> None:
+    from trialkg.mesh_graph import refresh_mesh_graph
+
     store = TrialStore.memory()
     store.load_ontology()
     assert store.ingest(read_paths([ctgov_v2_dir])).failed == 0
-    rows = store.store.query(
-        "SELECT DISTINCT ?m WHERE { GRAPH ?g { ?s ?p ?m } "
-        "FILTER(?p IN (tkg:conditionMesh, tkg:interventionMesh, tkg:mesh)) }",
-        prefixes={"tkg": TKG},
-    )
-    assert isinstance(rows, ox.QuerySolutions)
-    uis = {r[0].value.rsplit("/", 1)[1] for r in rows}  # type: ignore[union-attr]
-    names = read_mesh_names(shared_dir / "data" / "mesh", uis)
-    # NCT00763412 links "Cystic Fibrosis" as the zero-padded D000003550
-    assert names["D003550"] == "Cystic Fibrosis"
-    assert not uis - set(names), sorted(uis - set(names))
-    mesh_labels(store, names)
+    assert refresh_mesh_graph(store)  # every MeSH id the records use, from NLM's 2025 tables
     report = validate_store(store, owl=True)
-    assert report.findings == [], render_report(report)
+    # NCT00763412's baseline "Region of Enrollment" counts 8, 8 and 16 participants in the
+    # United States for groups of 4, 4 and 8 analysed (resultsSection, baseline measure 4):
+    # a defect of the record itself, which the denominator rule rightly reports.
+    base = "https://w3id.org/trialkg/id/NCT00763412/result/baseline/measure/4/measurement/"
+    assert [(f.severity, f.focus) for f in report.findings] == [
+        ("Violation", base + "1"), ("Violation", base + "2"), ("Violation", base + "3")
+    ], render_report(report)
 
 
 @pytest.mark.slow
@@ -231,8 +228,9 @@ def test_cli_reports_json_and_fails_on_violations(tmp_path: Path) -> None:
 
     table = run_cli("validate", "--store", str(store), "--no-owl")
     assert table.returncode == 1
-    assert table.stdout.startswith("does not conform: 2 violations, 1 warning, 0 infos")
-    assert "Violation (2)" in table.stdout and "Warning (1)" in table.stdout
+    # ingest built the MeSH graph, so the MeSH check runs (no "no MeSH graph" warning)
+    assert table.stdout.startswith("does not conform: 2 violations, 0 warnings, 0 infos")
+    assert "Violation (2)" in table.stdout
     assert TRIAL in table.stdout
 
 
@@ -241,7 +239,7 @@ def test_cli_good_store_exits_zero(tmp_path: Path) -> None:
     assert run_cli("ingest", "--store", str(store), str(DATA / "ctgov-v2")).returncode == 0
     done = run_cli("validate", "--store", str(store), "--no-owl")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.startswith("conforms: 0 violations, 1 warning")
+    assert done.stdout.startswith("conforms: 0 violations, 0 warnings")
 
 
 def test_cli_missing_store_is_one_line(tmp_path: Path) -> None:

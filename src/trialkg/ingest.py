@@ -101,8 +101,6 @@ def ingest_paths(
 
 def after_ingest(store: TrialStore) -> None:
     """Bring the shared graphs (MeSH) up to date with the studies in the store."""
-    try:
-        from trialkg.mesh_graph import refresh_mesh_graph
-    except ImportError:  # the MeSH package is not part of this build
-        return
+    from trialkg.mesh_graph import refresh_mesh_graph
+
     refresh_mesh_graph(store)

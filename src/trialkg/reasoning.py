@@ -54,6 +54,12 @@ def ontology_graph(paths: Iterable[Path] | None = None) -> rdflib.Graph:
     graph = rdflib.Graph()
     for path in paths if paths is not None else ontology_files():
         graph.parse(path, format="turtle")
+    # Modules import each other by IRI; all of them are merged here, so those imports are
+    # satisfied and must not send the reasoner off to download them.
+    declared = set(graph.subjects(rdflib.RDF.type, rdflib.OWL.Ontology))
+    for module, target in list(graph.subject_objects(rdflib.OWL.imports)):
+        if target in declared:
+            graph.remove((module, rdflib.OWL.imports, target))
     return graph
 
 

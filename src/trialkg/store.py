@@ -152,7 +152,7 @@ class TrialStore:
                 ox.parse(path=str(path), format=ox.RdfFormat.TURTLE), path.stem, g
             )
         ]
-        return self.replace_graph(ONTOLOGY_GRAPH, quads)
+        return self.replace_graph(ONTOLOGY_GRAPH, list(dict.fromkeys(quads)))
 
     def replace_graph_from_file(self, graph: str, path: Path) -> int:
         """Replace one named graph with the triples of an RDF file (format by extension)."""

@@ -25,24 +25,20 @@ def cli() -> None:
 
 
 def _register() -> None:
-    # Each family lives in its own module; adding one is one line here.
-    from trialkg.cli import build as build_cli
-    from trialkg.cli import draft as draft_cli
-    from trialkg.cli import store_commands
+    # One module per command family; adding a family is one entry here.
+    from trialkg.cli import build, draft, mesh, query, remote_commands, store_commands, validate
 
-    for command in [*store_commands.COMMANDS, *build_cli.COMMANDS, *draft_cli.COMMANDS]:
+    commands: list[click.Command] = [
+        *store_commands.COMMANDS,  # ingest, export, stats, remove (and graphs)
+        *query.COMMANDS,  # query list/show/run, sparql
+        mesh.mesh,  # mesh link/show/enrich/import
+        validate.validate,  # SHACL + OWL checks
+        *build.COMMANDS,  # build the bundled graph
+        *draft.COMMANDS,  # curated-record drafts from pages
+        *remote_commands.COMMANDS,  # push, serve
+    ]
+    for command in commands:
         cli.add_command(command)
-    from trialkg.cli import query  # stored and ad hoc SPARQL
-
-    for command in query.COMMANDS:
-        cli.add_command(command)
-    from trialkg.cli import remote_commands
-
-    for command in remote_commands.COMMANDS:
-        cli.add_command(command)
-    from trialkg.cli.validate import validate  # issue 9: SHACL + OWL checks
-
-    cli.add_command(validate)
 
 
 _register()

@@ -41,7 +41,8 @@ class MeshVocabulary:
     for text that is not a MeSH UI at all.
 
     Supplementary records may be given as a callable, called once on first use: the bundled
-    table of 323,000 records takes about a second to read and most commands never need it.
+    table of 323,000 records takes about two seconds to read and most commands never need it.
+    ``source`` names the directory or file read; empty for vocabularies built in memory.
     """
 
     def __init__(
@@ -143,6 +144,5 @@ class MeshVocabulary:
             supplementary = self._supplementary_loader
         else:
             supplementary = ()
-        return MeshVocabulary(
-            merged.values(), supplementary, version=self.version, source=self.source
-        )
+        # no source: the result is not what any file holds (and must not share its caches)
+        return MeshVocabulary(merged.values(), supplementary, version=self.version)

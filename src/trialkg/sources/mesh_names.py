@@ -6,8 +6,7 @@ looked up as an exact descriptor label first, then as an exact entry term (both
 (``method="supplementary"``: the registry names drugs such as ``Olaparib`` by their
 supplementary record);
 names the vocabulary does not know (headings renamed since the record was written) go to
-the free-text linker when the MeSH package provides one. Without the MeSH package, no link
-is made (the record still loads).
+the free-text linker; a name nothing links to stays unlinked (the record still loads).
 
 >>> term = resolve_heading("Fibromatosis, Aggressive")
 >>> (term.ui, term.method) if term else None
@@ -17,28 +16,21 @@ is made (the record still loads).
 from __future__ import annotations
 
 import functools
-from typing import Any
 
+from trialkg.mesh import Linker, MeshVocabulary, load_vocabulary
 from trialkg.model import MeshTerm
 
 __all__ = ["heading_index", "resolve_heading"]
 
 
-@functools.lru_cache(maxsize=1)
-def _vocabulary() -> Any:
-    try:
-        from trialkg.mesh import load_vocabulary
-    except ImportError:  # MeSH package not part of this build
-        return None
-    return load_vocabulary()
+def _vocabulary() -> MeshVocabulary:
+    return load_vocabulary()  # cached by the MeSH package
 
 
 @functools.lru_cache(maxsize=1)
 def heading_index() -> dict[str, tuple[str, str]]:
     """Case-folded label or entry term -> (UI, preferred label); labels win over entry terms."""
     vocab = _vocabulary()
-    if vocab is None:
-        return {}
     index: dict[str, tuple[str, str]] = {}
     descriptors = list(vocab.descriptors())
     for d in descriptors:
@@ -53,8 +45,6 @@ def heading_index() -> dict[str, tuple[str, str]]:
 def supplementary_index() -> dict[str, tuple[str, str]]:
     """Case-folded supplementary record name or synonym -> (C UI, name); read on first use."""
     vocab = _vocabulary()
-    if vocab is None:
-        return {}
     index: dict[str, tuple[str, str]] = {}
     records = list(vocab.supplementary_records())
     for r in records:
@@ -66,13 +56,8 @@ def supplementary_index() -> dict[str, tuple[str, str]]:
 
 
 @functools.lru_cache(maxsize=1)
-def _linker() -> Any:
-    vocab = _vocabulary()
-    try:
-        from trialkg.mesh import Linker  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return Linker(vocab) if vocab is not None else None
+def _linker() -> Linker:
+    return Linker(_vocabulary())
 
 
 def resolve_heading(name: str) -> MeshTerm | None:
@@ -88,10 +73,7 @@ def resolve_heading(name: str) -> MeshTerm | None:
     if hit is not None:
         ui, label = hit
         return MeshTerm(ui=ui, term=label, method="supplementary", matched_text=text)
-    linker = _linker()
-    if linker is None:
-        return None
-    links = linker.link(text)
+    links = _linker().link(text)
     if not links:
         return None
     best = links[0]

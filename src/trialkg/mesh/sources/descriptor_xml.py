@@ -64,7 +64,13 @@ def read_descriptor_xml(path: Path, *, strict: bool = True) -> Iterator[Descript
                 raise MeshError(f"{path}: not NLM descriptor XML (root <{root.tag}>)")
             for event, elem in events:
                 if event == "end" and elem.tag == "DescriptorRecord":
-                    yield _descriptor(elem, path)
+                    try:
+                        record = _descriptor(elem, path)
+                    except MeshError as exc:
+                        if str(exc).startswith(str(path)):
+                            raise
+                        raise MeshError(f"{path}: {exc}") from None
+                    yield record
                     root.clear()
         except ET.ParseError as exc:
             line, _col = exc.position
