@@ -291,6 +291,10 @@ def _content(e: _Emitter, t: NamedNode, study: Study) -> None:
     for attr, (prop, prefix, _cls) in CONTROLLED.items():
         value = getattr(study, attr)
         if value:
+            if study.graph and prop == "overallStatus":
+                # A curated page's status is a dated report, not the registry's own
+                # (single-valued) status: kept apart so the two never clash.
+                prop = "reportedStatus"
             e.add(t, tkg(prop), controlled(prefix, value))
     for phase in study.phases:
         e.add(t, tkg("phase"), controlled("phase", phase))

@@ -487,6 +487,9 @@ def evidence_quads(evidence: Evidence, *, ingested_at: str | None = None) -> lis
     p.add(graph, tkg("aboutEvidence"), node)
     p.lit(graph, "sourceFile", evidence.record)
     p.lit(graph, "sourceFormat", "curated")
+    from trialkg.curated_mapping import source_quads
+
+    prov.extend(source_quads(graph, evidence.source))
     p.add(graph, NamedNode(PROV + "generatedAtTime"),
           Literal(ingested_at or _ingest_time(), datatype=_DATETIME))
     return prov + content

@@ -118,14 +118,22 @@ def run(name: str, params: tuple[str, ...], fmt: str | None, output: Path | None
 
     Runs on the local store (or the bundled graph), or on a SPARQL endpoint with --endpoint.
     """
-    from trialkg.queries import LocalExecutor, bound_text, mesh_resolver_for, parse_assignments
+    from trialkg.queries import (
+        LocalExecutor,
+        bound_text,
+        chain_resolvers,
+        mesh_resolver_for,
+        parse_assignments,
+        vocabulary_resolver,
+    )
 
     q = _find(name)
     try:
         values = parse_assignments(params)
         executor = executor_for(store_path, endpoint, timeout, retries, insecure)
-        # MeSH names resolve against the local graph; remotely, give MeSH ids.
-        resolver = mesh_resolver_for(executor) if isinstance(executor, LocalExecutor) else None
+        # MeSH names: the graph's own labels first (local), then the MeSH vocabulary.
+        resolver = (chain_resolvers(mesh_resolver_for(executor), vocabulary_resolver())
+                    if isinstance(executor, LocalExecutor) else vocabulary_resolver())
         text = bound_text(q, values, resolver=resolver)
     except ParameterError as exc:
         raise UsageProblem(str(exc)) from None

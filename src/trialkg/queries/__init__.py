@@ -15,8 +15,10 @@ from trialkg.queries.run import (
     LocalExecutor,
     bind,
     bound_text,
+    chain_resolvers,
     mesh_resolver_for,
     run_stored,
+    vocabulary_resolver,
 )
 
 __all__ = [
@@ -29,10 +31,12 @@ __all__ = [
     "StoredQuery",
     "bind",
     "bound_text",
+    "chain_resolvers",
     "load_query",
     "mesh_resolver_for",
     "parse_assignments",
     "run_stored",
     "values_block",
+    "vocabulary_resolver",
     "with_values",
 ]

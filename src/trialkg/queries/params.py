@@ -132,7 +132,7 @@ def _mesh(name: str, value: str, _p: Param | None, resolver: MeshResolver | None
         raise _fail(name, "a MeSH id such as D003924 (names cannot be resolved here)", value)
     uis = list(dict.fromkeys(resolver(text)))
     if not uis:
-        raise _fail(name, "a MeSH id or the name of a MeSH descriptor in the graph", value)
+        raise _fail(name, "a MeSH id, or a MeSH descriptor's name or synonym", value)
     return [ox.NamedNode(MESH + normalise_mesh_id(ui)) for ui in uis]
 
 

@@ -32,9 +32,11 @@ __all__ = [
     "LocalExecutor",
     "bind",
     "bound_text",
+    "chain_resolvers",
     "mesh_resolver_for",
     "run_stored",
     "syntax_message",
+    "vocabulary_resolver",
 ]
 
 R_co = TypeVar("R_co", covariant=True)
@@ -88,8 +90,9 @@ def run_stored(query: StoredQuery, values: Mapping[str, str], executor: Executor
     ``resolver`` turns MeSH names into UIs; the default for a :class:`LocalExecutor` looks them
     up in its store.
     """
-    if resolver is None and isinstance(executor, LocalExecutor):
-        resolver = mesh_resolver_for(executor)
+    if resolver is None:
+        resolver = (chain_resolvers(mesh_resolver_for(executor), vocabulary_resolver())
+                    if isinstance(executor, LocalExecutor) else vocabulary_resolver())
     return executor.query(bound_text(query, values, resolver=resolver))
 
 
@@ -137,6 +140,41 @@ def mesh_resolver_for(executor: LocalExecutor) -> MeshResolver:
     def resolve(name: str) -> Sequence[str]:
         rows = executor.select(_MESH_BY_NAME, {"name": [ox.Literal(name.strip())]})
         return [row[0].rsplit("/", 1)[-1] for row in rows if row[0]]
+
+    return resolve
+
+
+def vocabulary_resolver() -> MeshResolver:
+    """MeSH names resolved with the MeSH vocabulary (bundled or imported) and its linker.
+
+    A name resolves when a link covers the whole text: a descriptor's preferred or entry term,
+    a drug's base name (``imatinib`` -> Imatinib Mesylate) or a supplementary record. Needs no
+    graph, so it serves remote endpoints as well as the local store.
+    """
+    from trialkg.mesh import Linker, load_vocabulary
+
+    linker: Linker | None = None
+
+    def resolve(name: str) -> Sequence[str]:
+        nonlocal linker
+        if linker is None:
+            linker = Linker(load_vocabulary())
+        key = " ".join(name.lower().split())
+        return [link.ui for link in linker.link(name)
+                if " ".join(link.matched_text.lower().split()) == key]
+
+    return resolve
+
+
+def chain_resolvers(*resolvers: MeshResolver) -> MeshResolver:
+    """The first resolver that finds something wins."""
+
+    def resolve(name: str) -> Sequence[str]:
+        for resolver in resolvers:
+            found = resolver(name)
+            if found:
+                return found
+        return []
 
     return resolve
 
