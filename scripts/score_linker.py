@@ -98,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all-branches", action="store_true",
                         help="link to every descriptor, not only condition branches")
     parser.add_argument("--flat", action="store_true",
-                        help="longest matches only (no terms nested inside a match)")
+                        help="longest matches only (no terms nested inside a match, no adjectives)")
+    parser.add_argument("--no-derived", action="store_true",
+                        help="no adjectives read as their nouns (\"Recurrent\" → Recurrence)")
     parser.add_argument("--per-record", action="store_true", help="list differences on stderr")
     parser.add_argument("--split", action="store_true",
                         help="also score odd and even studies (NCT id order) apart")
@@ -112,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         vocab,
         branches=None if args.all_branches else CONDITION_BRANCHES,
         nested=not args.flat,
+        derived=not (args.flat or args.no_derived),
     )
     cases = load_cases(args.data_dir, args.keywords)
     result = score(linker, cases, args.per_record)
