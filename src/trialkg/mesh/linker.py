@@ -403,10 +403,13 @@ class Linker:
         ("disease", "disorder", "syndrome", or "cancer"/"tumor" read as "neoplasm"): its last
         word; its first word before a comma ("Colitis, Ulcerative"); or its first word when
         the longer match is a narrower descriptor of it ("Hidradenitis Suppurativa" is under
-        Hidradenitis). ``inverted`` holds the words followed by a comma."""
+        Hidradenitis). Not the head of a match with a negated modifier: "Non-Small-Cell Lung
+        Carcinoma" is reported alone. ``inverted`` holds the words followed by a comma."""
         if hit.end - hit.start != 1 or norm[hit.start] in _GENERIC_HEADS:
             return False
         for c in chosen:
+            if "non" in norm[c.start : c.end]:
+                continue
             if c.start < hit.start and hit.end == c.end:
                 return True
             if c.start == hit.start < hit.end < c.end and (
