@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Score the MeSH linker against ClinicalTrials.gov's own condition → MeSH mapping.
 
-    python scripts/score_linker.py [DATA_DIR] [--keywords] [--per-record]
+    python scripts/score_linker.py [DATA_DIR] [--keywords] [--per-record] [--split]
 
 DATA_DIR (default ``../shared/data/ctgov-v2`` from the repository root) holds API v2 JSON:
 single records, ``{"studies": [...]}`` pages and bare arrays. Each study counts once (the
@@ -9,6 +9,10 @@ last copy read, files in name order). Input: ``conditionsModule.conditions`` (an
 ``keywords`` with ``--keywords``); truth: ``conditionBrowseModule.meshes[].id``, normalised.
 A prediction is the set of descriptors linked from the input; studies without truth terms
 are skipped. Micro-averaged precision and recall over (study, UI) pairs.
+
+With ``--split`` the figures are also given for two halves of the scored studies, in NCT id
+order: odd positions (``odd``, the half rules were studied on) and even positions (``even``,
+held out), as ``<half>_<figure>`` lines.
 """
 
 from __future__ import annotations
@@ -60,6 +64,14 @@ def load_cases(data_dir: Path, use_keywords: bool) -> dict[str, tuple[list[str],
     return cases
 
 
+def halves(
+    cases: dict[str, tuple[list[str], set[str]]],
+) -> dict[str, dict[str, tuple[list[str], set[str]]]]:
+    """The scored studies (with truth terms) in NCT id order, split by odd and even position."""
+    scored = [(nct, case) for nct, case in sorted(cases.items()) if case[1]]
+    return {"odd": dict(scored[0::2]), "even": dict(scored[1::2])}
+
+
 def score(
     linker: Linker, cases: dict[str, tuple[list[str], set[str]]], per_record: bool
 ) -> dict[str, float]:
@@ -86,8 +98,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all-branches", action="store_true",
                         help="link to every descriptor, not only condition branches")
     parser.add_argument("--flat", action="store_true",
-                        help="longest matches only (no terms nested inside a match)")
+                        help="longest matches only (no terms nested inside a match, no adjectives)")
+    parser.add_argument("--no-derived", action="store_true",
+                        help="no adjectives read as their nouns (\"Recurrent\" → Recurrence)")
     parser.add_argument("--per-record", action="store_true", help="list differences on stderr")
+    parser.add_argument("--split", action="store_true",
+                        help="also score odd and even studies (NCT id order) apart")
     args = parser.parse_args(argv)
     if not args.data_dir.is_dir():
         print(f"score_linker: no data directory {args.data_dir}", file=sys.stderr)
@@ -98,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         vocab,
         branches=None if args.all_branches else CONDITION_BRANCHES,
         nested=not args.flat,
+        derived=not (args.flat or args.no_derived),
     )
     cases = load_cases(args.data_dir, args.keywords)
     result = score(linker, cases, args.per_record)
@@ -108,6 +125,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{key:<12}{result[key]:>8}")
     print(f"{'precision':<12}{result['precision']:>8.3f}")
     print(f"{'recall':<12}{result['recall']:>8.3f}")
+    if args.split:
+        for half, part in halves(cases).items():
+            figures = score(linker, part, per_record=False)
+            print(f"{half + '_studies':<16}{len(part):>8}")
+            for key in ("tp", "fp", "fn"):
+                print(f"{half + '_' + key:<16}{figures[key]:>8}")
+            print(f"{half + '_precision':<16}{figures['precision']:>8.3f}")
+            print(f"{half + '_recall':<16}{figures['recall']:>8.3f}")
     print(f"{'seconds':<12}{time.perf_counter() - started:>8.1f}")
     return 0
 

@@ -100,6 +100,25 @@ def test_nested_heads(linker: Linker) -> None:
     assert {x.ui for x in nested.link("Atopic Dermatitis")} == {"D003876", "D003872"}
     # a generic head ("Disease") is not reported on its own
     assert {x.ui for x in nested.link("Coronary Artery Disease")} == {"D003324"}
+    # a first word is reported when the longer match is under it in the tree: D017497
+    # Hidradenitis Suppurativa (C17.800.946.315.320) is under D016575 Hidradenitis
+    assert {x.ui for x in nested.link("Hidradenitis Suppurativa")} == {"D017497", "D016575"}
+
+
+def test_organism_name_tail_is_no_infection(linker: Linker) -> None:
+    conditions = Linker(linker.vocab, branches=("C",))
+    # "Virus" alone stands for D014777 Virus Diseases, but here it ends the name of HIV
+    assert [x.ui for x in conditions.link("Virus")] == ["D014777"]
+    assert "D014777" not in {x.ui for x in conditions.link("Human Immunodeficiency Virus Type 1")}
+
+
+def test_derived_adjectives(linker: Linker) -> None:
+    derived = Linker(linker.vocab, derived=True, branches=("C", "F01", "F03"))
+    # D012008 Recurrence, D009401 Nephrosis: adjectives of one-word terms, wherever they stand
+    assert ("D012008", "derived", "Recurrent") in {
+        (x.ui, x.method, x.matched_text) for x in derived.link("Recurrent Thymic Carcinoma")}
+    assert {x.ui for x in derived.link("Nephrotic Syndrome")} == {"D009404", "D009401"}
+    assert "derived" not in {x.method for x in linker.link("Recurrent Thymic Carcinoma")}
 
 
 def test_batch_is_fast(linker: Linker) -> None:

@@ -2,9 +2,12 @@
 
 Runs ``scripts/score_linker.py`` on ``../shared/data/ctgov-v2`` (72 studies, 63 with condition
 browse terms). Reached with the default settings (condition branches C, F01, F03; nested
-heads): precision 0.881, recall 0.674. The issue's target (0.95 / 0.75) is not reached: most
-misses are terms ClinicalTrials.gov adds beyond the text (parents such as "Neoplasms, Plasma
-Cell" for "Multiple Myeloma", "Aggression" for "Aggressive NK Cell Leukemia").
+heads; adjectives read as nouns): precision 0.895, recall 0.712 (tp 94, fp 11, fn 38); odd
+studies 0.893 / 0.746, even studies 0.898 / 0.677. The issue's target (0.95 / 0.75) is not
+reached: most misses are synonyms ClinicalTrials.gov takes from outside MeSH ("Atopic
+Dermatitis" → Eczema, "Alcohol Use Disorder" → Alcoholism), terms from keywords, or terms it
+adds for one record and not for another with the same text ("Neoplasms, Plasma Cell" for
+"Multiple Myeloma", "Hypertension" for "Pulmonary Arterial Hypertension").
 """
 
 from __future__ import annotations
@@ -46,8 +49,17 @@ def test_counts(default_score: dict[str, float]) -> None:
 
 
 def test_reached_figures(default_score: dict[str, float]) -> None:
-    assert default_score["precision"] >= 0.87
-    assert default_score["recall"] >= 0.66
+    assert default_score["precision"] >= 0.89
+    assert default_score["recall"] >= 0.71
+
+
+def test_split_halves() -> None:
+    split = run_score("--split")
+    assert split["odd_studies"] + split["even_studies"] == 63
+    for half in ("odd", "even"):
+        assert split[f"{half}_precision"] >= 0.87
+        assert split[f"{half}_recall"] >= 0.67
+    assert split["odd_tp"] + split["even_tp"] == split["tp"]
 
 
 def test_beats_exact_matching_recall(default_score: dict[str, float]) -> None:

@@ -17,7 +17,11 @@ How a link was found (:attr:`MeshLink.method`):
     ("imatinib" → Imatinib Mesylate), only when no other descriptor has that name;
 ``supplementary``
     the whole text is the name (or a synonym) of a supplementary concept record, linked to
-    the descriptors that record is mapped to (``via`` holds the record's UI).
+    the descriptors that record is mapped to (``via`` holds the record's UI);
+``derived``
+    with ``derived=True`` only: a word is the adjective of a one-word term ("Recurrent" →
+    Recurrence, "Nephrotic" → Nephrosis, "Ulcerative" → Ulcer), as ClinicalTrials.gov's
+    condition browse reads them, wherever the word stands.
 
 With ``branches`` that leave out organisms (tree B), an organism's name stands for the
 infection it causes when MeSH has "<organism> Infection" as a term ("SARS-CoV-2" → COVID-19,
@@ -55,11 +59,11 @@ __all__ = ["METHODS", "Linker", "MeshLink"]
 
 _T = TypeVar("_T")
 #: Bump when the layout of the cached indexes changes.
-_INDEX_FORMAT = 1
+_INDEX_FORMAT = 2
 #: How many cached index sets to keep (per part) in a cache directory.
 _KEEP_CACHES = 3
 
-METHODS = ("exact", "partial", "abbreviation", "salt", "supplementary")
+METHODS = ("exact", "partial", "abbreviation", "salt", "supplementary", "derived")
 
 _MAX_WORDS = 12
 _ABBREVIATION = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Z][A-Z0-9]{1,7}$")
@@ -71,6 +75,11 @@ _SALTS = frozenset(
     "monohydrate hyclate".split()
 )
 
+#: Noun endings and the adjective endings derived from them ("recurrence" → "recurrent").
+_ADJECTIVE_SUFFIXES = (
+    ("ion", "ive"), ("ence", "ent"), ("ance", "ant"), ("osis", "otic"), ("asis", "atic"),
+    ("ation", "ative"), ("", "ative"),
+)
 #: Head words too generic to report on their own when nested in a longer match.
 _GENERIC_HEADS = frozenset({"disease", "disorder", "syndrome", "neoplasm", "condition"})
 
@@ -135,12 +144,14 @@ class Linker:
         branches: Iterable[str] | None = None,
         supplementary: bool = True,
         nested: bool = False,
+        derived: bool = False,
         cache_dir: Path | None = None,
     ) -> None:
         self.vocab = vocab
         self._branches = tuple(branches) if branches is not None else None
         self._use_supplementary = supplementary
         self._nested = nested
+        self._derived = derived
         self._cache_stem = self._cache_stem_for(cache_dir)
         self._supplementary_index: dict[str, tuple[str, tuple[str, ...]]] | None = None
         (
@@ -149,6 +160,8 @@ class Linker:
             self._abbreviations,
             self._salts,
             self._pathogens,
+            self._organisms,
+            self._adjectives,
         ) = self._cached("index", self._build)
 
     def _build(
@@ -159,6 +172,8 @@ class Linker:
         dict[str, str],
         dict[tuple[str, ...], str],
         dict[tuple[str, ...], str],
+        frozenset[tuple[str, ...]],
+        dict[str, str],
     ]:
         vocab = self.vocab
         candidates: dict[tuple[str, ...], set[str]] = {}
@@ -189,13 +204,17 @@ class Linker:
         for key, uis in preferred.items():
             if len(key) > 1:
                 unordered_preferred.setdefault(tuple(sorted(key)), set()).update(uis)
-        pathogens = self._pathogen_index(vocab, index) if self._branches is not None else {}
+        pathogens, organisms = (
+            self._pathogen_index(vocab, index) if self._branches is not None else ({}, frozenset())
+        )
         return (
             index,
             _resolve(unordered, unordered_preferred),
             {a: next(iter(u)) for a, u in abbreviations.items() if len(u) == 1},
             {k: next(iter(u)) for k, u in salts.items() if len(u) == 1 and k not in candidates},
             pathogens,
+            organisms,
+            self._adjective_index(index),
         )
 
     def _cache_stem_for(self, cache_dir: Path | None) -> Path | None:
@@ -245,19 +264,46 @@ class Linker:
     @staticmethod
     def _pathogen_index(
         vocab: MeshVocabulary, index: dict[tuple[str, ...], str]
-    ) -> dict[tuple[str, ...], str]:
+    ) -> tuple[dict[tuple[str, ...], str], frozenset[tuple[str, ...]]]:
         """Organism names (tree B, outside the allowed branches) → the infection they cause,
-        when MeSH has "<organism> Infection" as a term ("SARS-CoV-2" → COVID-19)."""
+        when MeSH has "<organism> Infection" as a term ("SARS-CoV-2" → COVID-19); and every
+        organism name of two or more words, to tell a name's last word ("Virus" in "Human
+        Immunodeficiency Virus") from a name on its own."""
         out: dict[tuple[str, ...], str] = {}
+        names: set[tuple[str, ...]] = set()
         for d in vocab.descriptors():
             if not any(tn.startswith("B") for tn in d.tree_numbers):
                 continue
             for term in (d.label, *d.entry_terms):
                 for key in variants(term):
+                    if len(key) > 1:
+                        names.add(key)
                     infection = index.get((*key, "infection"))
                     if infection is not None and key not in index:
                         out.setdefault(key, infection)
-        return out
+        return out, frozenset(names)
+
+    @staticmethod
+    def _adjective_index(index: dict[tuple[str, ...], str]) -> dict[str, str]:
+        """Adjectives formed from one-word terms → their descriptor ("aggressive" →
+        Aggression), when the adjective is no term itself and names one descriptor only."""
+        found: dict[str, set[str]] = {}
+        for key, ui in index.items():
+            if len(key) != 1 or len(key[0]) < 4:
+                continue
+            for noun_end, adjective_end in _ADJECTIVE_SUFFIXES:
+                if key[0].endswith(noun_end):
+                    stem = key[0][: len(key[0]) - len(noun_end)]
+                    found.setdefault(stem + adjective_end, set()).add(ui)
+        return {
+            adjective: next(iter(uis))
+            for adjective, uis in found.items()
+            if len(uis) == 1 and (adjective,) not in index and adjective not in _GENERIC_HEADS
+        }
+
+    def _organism_tail(self, norm: tuple[str, ...], start: int, end: int) -> bool:
+        """Whether ``norm[start:end]`` ends a longer organism name in the text."""
+        return any(norm[k:end] in self._organisms for k in range(max(0, end - _MAX_WORDS), start))
 
     def _allowed(self, tree_numbers: Iterable[str]) -> bool:
         if self._branches is None:
@@ -295,6 +341,19 @@ class Linker:
 
     def link(self, text: str) -> list[MeshLink]:
         """Descriptors named in ``text``, in the order they appear; empty when none."""
+        links = self._link_terms(text)
+        if not self._derived:
+            return links
+        seen = {x.ui for x in links}
+        for start, end, word in words(text):
+            ui = self._adjectives.get(word)
+            if ui is not None and ui not in seen:
+                seen.add(ui)
+                d = self.vocab.descriptor(ui)
+                links.append(MeshLink(ui, d.label if d else "", "derived", text[start:end]))
+        return links
+
+    def _link_terms(self, text: str) -> list[MeshLink]:
         spans = words(text)
         norm = tuple(w for _, _, w in spans)
         n = len(norm)
@@ -304,7 +363,11 @@ class Linker:
         for i in range(n):
             for j in range(min(n, i + _MAX_WORDS), i, -1):
                 window = norm[i:j]
-                ui = self._index.get(window) or self._pathogens.get(window)
+                ui = self._index.get(window)
+                if ui is None:
+                    ui = self._pathogens.get(window)
+                    if ui is not None and self._organism_tail(norm, i, j):
+                        ui = None  # "Virus" of "Human Immunodeficiency Virus" is no infection
                 if ui is None and j - i == n > 1:  # word order is free for the whole text
                     ui = self._unordered.get(tuple(sorted(window)))
                 if ui is not None and j - i < n:
@@ -333,20 +396,26 @@ class Linker:
                 return self._choose(text, spans, whole)
         return self._choose(text, spans, hits)
 
-    @staticmethod
     def _is_head(
-        hit: _Hit, chosen: list[_Hit], norm: tuple[str, ...], inverted: set[int]
+        self, hit: _Hit, chosen: list[_Hit], norm: tuple[str, ...], inverted: set[int]
     ) -> bool:
-        """A one-word term that is the head (last word) of a longer match, and not a generic
-        head ("disease", "disorder", "syndrome", or "cancer"/"tumor" read as "neoplasm").
-        ``inverted`` holds the words followed by a comma ("Colitis, Ulcerative")."""
+        """A one-word term that is the head of a longer match, and not a generic head
+        ("disease", "disorder", "syndrome", or "cancer"/"tumor" read as "neoplasm"): its last
+        word; its first word before a comma ("Colitis, Ulcerative"); or its first word when
+        the longer match is a narrower descriptor of it ("Hidradenitis Suppurativa" is under
+        Hidradenitis). Not the head of a match with a negated modifier: "Non-Small-Cell Lung
+        Carcinoma" is reported alone. ``inverted`` holds the words followed by a comma."""
         if hit.end - hit.start != 1 or norm[hit.start] in _GENERIC_HEADS:
             return False
         for c in chosen:
+            if "non" in norm[c.start : c.end]:
+                continue
             if c.start < hit.start and hit.end == c.end:
                 return True
-            if c.start == hit.start < hit.end < c.end and hit.start in inverted:
-                return True  # "Colitis, Ulcerative": the head comes first
+            if c.start == hit.start < hit.end < c.end and (
+                hit.start in inverted or hit.ui in self.vocab.ancestors(c.ui)
+            ):
+                return True
         return False
 
     def _choose(
