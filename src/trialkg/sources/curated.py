@@ -38,6 +38,8 @@ from trialkg.results import Evidence, Measurement, OutcomeResult, SourceRef, Stu
 __all__ = [
     "SCHEMA_PATH",
     "load_document",
+    "parse_document",
+    "read_bytes",
     "read_evidence",
     "read_file",
     "schema",
@@ -75,11 +77,24 @@ def load_document(path: Path, name: str) -> dict[str, Any]:
     :raises InputFormatError: not YAML, or not a mapping.
     :raises RecordError: the document does not follow the schema (every finding listed).
     """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputFormatError(f"cannot read: {exc}", source=name) from None
+    return parse_document(data, name)
+
+
+def parse_document(data: bytes, name: str) -> dict[str, Any]:
+    """Parse and validate one curated YAML document; ``name`` is the file it came from.
+
+    :raises InputFormatError: not UTF-8, not YAML, or not a mapping.
+    :raises RecordError: the document does not follow the schema (every finding listed).
+    """
     import yaml
 
     try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise InputFormatError(f"cannot read: {exc}", source=name) from None
     try:
         doc = yaml.safe_load(text)
@@ -99,7 +114,17 @@ def load_document(path: Path, name: str) -> dict[str, Any]:
 def read_file(path: Path, name: str) -> Iterator[Item]:
     """The trial, addition or evidence record in one curated file."""
     try:
-        doc = load_document(path, name)
+        data = path.read_bytes()
+    except OSError as exc:
+        yield InputFormatError(f"cannot read: {exc.strerror or exc}", source=name)
+        return
+    yield from read_bytes(data, name)
+
+
+def read_bytes(data: bytes, name: str) -> Iterator[Item]:
+    """The trial, addition or evidence record in one curated YAML document."""
+    try:
+        doc = parse_document(data, name)
     except RecordError as exc:
         yield exc
         return
