@@ -148,7 +148,11 @@ def _yaml_encode(tree: Tree, ascii_only: bool) -> bytes:
     import yaml
 
     # allow_unicode=False escapes everything outside ASCII, lone surrogates included.
-    text: str = yaml.safe_dump(tree, allow_unicode=not ascii_only, sort_keys=False, width=100)
+    # libyaml's dumper when present (the pure-Python one takes a second per huge string),
+    # but it cannot write lone surrogates, even escaped.
+    dumper = yaml.SafeDumper if ascii_only else getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text: str = yaml.dump(tree, Dumper=dumper, allow_unicode=not ascii_only, sort_keys=False,
+                          width=100)
     return text.encode("utf-8")
 
 
