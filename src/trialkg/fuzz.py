@@ -2,9 +2,16 @@
 
 A record is decoded to a JSON-like tree (dicts, lists, scalars), one mutation is applied at a
 random place, and the tree is encoded again. Each :class:`Importer` names how to decode,
-encode and read its format, so hardening another importer (legacy XML, curated records) is
-one more entry in :data:`IMPORTERS` — for XML, ``decode`` turns elements into
-``{"tag", "attrib", "text", "children"}`` dicts and ``encode`` writes them back.
+encode and read its format; :data:`IMPORTERS` holds every input format trialkg reads:
+
+* ``ctgov-json`` — API v2 JSON, decoded by :func:`json.loads`;
+* ``ctgov-xml`` — legacy ``<clinical_study>`` XML, decoded the xmltodict way: an element is
+  ``{tag: text}`` or ``{tag: {"@attr": ..., "#text": ..., child_tag: value-or-list}}``, so the
+  nearest key of every value is its element's name, "drop key" drops an element, attribute
+  or text, "wrong type" puts an empty element, a number or nested elements where text was,
+  and control characters, NUL and lone surrogates become characters that XML forbids;
+* ``curated`` — curated YAML records, decoded by :func:`yaml.safe_load` and dumped back
+  (strings with control characters, NUL or lone surrogates as double-quoted escapes).
 
 :func:`try_record` feeds the mutated bytes through the importer *and* a full ingest into an
 in-memory store, then re-parses the study graph as N-Triples: the outcome is ``loaded``,
@@ -18,9 +25,10 @@ from __future__ import annotations
 import io
 import json
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from xml.etree import ElementTree as ET
 
 __all__ = [
     "IMPORTERS",
@@ -64,6 +72,96 @@ def _read_ctgov_json(data: bytes) -> Iterable[Any]:
     return ctgov_json.read_bytes(data, "fuzz.json")
 
 
+def _xml_decode(data: bytes) -> Tree:
+    root = ET.fromstring(data)
+    return {root.tag: _element_tree(root)}
+
+
+def _element_tree(el: ET.Element) -> Tree:
+    text = el.text if el.text and el.text.strip() else None
+    if not el.attrib and len(el) == 0:
+        return text
+    node: dict[str, Any] = {f"@{k}": v for k, v in el.attrib.items()}
+    if text is not None:
+        node["#text"] = text
+    for child in el:
+        value = _element_tree(child)
+        if child.tag not in node:
+            node[child.tag] = value
+        elif isinstance(node[child.tag], list):
+            node[child.tag].append(value)
+        else:
+            node[child.tag] = [node[child.tag], value]
+    return node
+
+
+def _flat(value: Any) -> Iterator[Any]:
+    """The items a value stands for as repeated elements (nested lists flattened)."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _flat(item)
+    else:
+        yield value
+
+
+def _fill(el: ET.Element, value: Any) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key.startswith("@"):
+                el.set(key[1:], "" if item is None else str(item))
+            elif key == "#text":
+                el.text = None if item is None else str(item)
+            else:
+                for one in _flat(item):
+                    _fill(ET.SubElement(el, key), one)
+    elif isinstance(value, list):  # a list where one value was: its items as text
+        el.text = " ".join(str(v) for v in _flat(value))
+    elif value is not None:
+        el.text = str(value)
+
+
+def _xml_encode(tree: Tree, ascii_only: bool) -> bytes:
+    # ascii_only writes lone surrogates as &#55296; references: well-formed text, bad XML.
+    if not isinstance(tree, dict) or not tree:
+        return b""  # the root element was dropped
+    tag, value = next(iter(tree.items()))
+    root = ET.Element(tag)
+    _fill(root, value)
+    data: bytes = ET.tostring(root, encoding="us-ascii" if ascii_only else "utf-8")
+    return data
+
+
+def _read_ctgov_xml(data: bytes) -> Iterable[Any]:
+    from trialkg.sources import ctgov_xml
+
+    return ctgov_xml.read_bytes(data, "fuzz.xml")
+
+
+def _yaml_decode(data: bytes) -> Tree:
+    import yaml
+
+    # Dates as text, as the curated reader sees them.
+    return json.loads(json.dumps(yaml.safe_load(data), default=str))
+
+
+def _yaml_encode(tree: Tree, ascii_only: bool) -> bytes:
+    import yaml
+
+    # allow_unicode=False escapes everything outside ASCII, lone surrogates included.
+    # libyaml's dumper when present (the pure-Python one takes a second per huge string),
+    # but it cannot write lone surrogates, even escaped.
+    dumper = yaml.SafeDumper if ascii_only else getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text: str = yaml.dump(tree, Dumper=dumper, allow_unicode=not ascii_only, sort_keys=False,
+                          width=100)
+    return text.encode("utf-8")
+
+
+def _read_curated(data: bytes) -> Iterable[Any]:
+    from trialkg.sources import curated
+
+    return curated.read_bytes(data, "fuzz.yaml")
+
+
 IMPORTERS: dict[str, Importer] = {
     "ctgov-json": Importer(
         "ctgov-json", json.loads, _json_encode, _read_ctgov_json, (".json",),
@@ -73,6 +171,26 @@ IMPORTERS: dict[str, Importer] = {
                    "meshes", "ancestors", "lat", "lon", "armGroupLabels", "minimumAge",
                    "hasResults", "studies", "enrollmentInfo", "measure", "interventions"}),
     ),
+    "ctgov-xml": Importer(
+        "ctgov-xml", _xml_decode, _xml_encode, _read_ctgov_xml, (".xml",),
+        frozenset({"clinical_study", "id_info", "nct_id", "overall_status", "study_type", "phase",
+                   "start_date", "completion_date", "primary_completion_date",
+                   "study_first_posted", "last_update_posted", "firstreceived_date",
+                   "lastchanged_date", "verification_date", "enrollment", "condition",
+                   "intervention", "intervention_name", "intervention_type", "arm_group",
+                   "arm_group_label", "lead_sponsor", "collaborator", "agency", "agency_class",
+                   "mesh_term", "location", "country", "eligibility", "minimum_age", "gender",
+                   "study_design_info", "masking", "primary_outcome", "measure",
+                   "clinical_results", "group", "measurement", "count", "value"}),
+    ),
+    "curated": Importer(
+        "curated", _yaml_decode, _yaml_encode, _read_curated, (".yaml", ".yml"),
+        frozenset({"record_type", "trial_id", "key", "source", "url", "retrieved", "status",
+                   "phases", "study_type", "start", "completion", "conditions", "interventions",
+                   "name", "type", "condition_mesh", "intervention_mesh", "enrollment",
+                   "sponsor", "supporters", "sites", "eligibility", "outcomes", "kind",
+                   "measure", "results", "measurements", "value", "title"}),
+    ),
 }
 
 
@@ -80,7 +198,10 @@ IMPORTERS: dict[str, Importer] = {
 
 
 def _slots(tree: Tree) -> list[tuple[Any, Any, str]]:
-    """Every (container, key, name) in the tree; ``name`` is the nearest dict key."""
+    """Every (container, key, name) in the tree; ``name`` is the nearest dict key.
+
+    XML attributes and text (``@type``, ``#text``) take their element's name.
+    """
     out: list[tuple[Any, Any, str]] = []
     stack: list[tuple[Any, str]] = [(tree, "")]
     while stack:
@@ -93,7 +214,7 @@ def _slots(tree: Tree) -> list[tuple[Any, Any, str]]:
         else:
             continue
         for key, value in items:
-            here = key if isinstance(key, str) else name
+            here = key if isinstance(key, str) and key[:1] not in ("@", "#") else name
             out.append((node, key, here))
             stack.append((value, here))
     return out

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from trialkg.exceptions import InputFormatError, RecordError
+from trialkg.exceptions import InputFormatError, RecordError, shown
 from trialkg.iris import is_nct_id
 from trialkg.model import (
     Arm,
@@ -98,7 +98,7 @@ def parse_date(text: str | None, kind: str | None = None) -> DatePoint | None:
     m = _DATE_RE.match(" ".join(text.split()))
     month = _MONTHS.get(m.group(1).lower()) if m else None
     if m is None or month is None:
-        raise RecordError(f"not a date: {text!r}")
+        raise RecordError(f"not a date: {shown(text)}")
     value = f"{m.group(3)}-{month:02d}"
     if m.group(2):
         value += f"-{int(m.group(2)):02d}"
@@ -150,7 +150,7 @@ def read_bytes(data: bytes, name: str) -> Iterator[Item]:
         study = parse_study(root)
     except RecordError as exc:
         exc.source = name
-        exc.record = nct
+        exc.record = nct if len(nct) <= 40 else ""  # no 1 MB "ids"
         yield exc
         return
     study.source = name
@@ -201,7 +201,7 @@ def parse_study(root: ET.Element) -> Study:
     if not nct:
         raise RecordError("record has no NCT id (id_info/nct_id)")
     if not is_nct_id(nct):
-        raise RecordError(f"not an NCT id: {nct!r}")
+        raise RecordError(f"not an NCT id: {shown(nct)}")
     s = Study(trial_id=nct, source_format="ctgov-xml")
     s.org_study_id = _text(root, "id_info/org_study_id")
     s.secondary_ids = [SecondaryId(x) for x in _texts(root, "id_info/secondary_id")]
@@ -240,8 +240,8 @@ def parse_study(root: ET.Element) -> Study:
         try:
             s.enrollment = int((enrollment.text or "").strip())
         except ValueError:
-            raise RecordError(f"field enrollment: not a whole number: {enrollment.text!r}"
-                              ) from None
+            raise RecordError(
+                f"field enrollment: not a whole number: {shown(enrollment.text)}") from None
         kind = enrollment.get("type")
         s.enrollment_type = enum_code(kind) if kind else None
     s.conditions = _texts(root, "condition")

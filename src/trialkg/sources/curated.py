@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from trialkg.exceptions import InputFormatError, RecordError
+from trialkg.exceptions import InputFormatError, RecordError, shown
 from trialkg.model import (
     DatePoint,
     Eligibility,
@@ -38,6 +39,8 @@ from trialkg.results import Evidence, Measurement, OutcomeResult, SourceRef, Stu
 __all__ = [
     "SCHEMA_PATH",
     "load_document",
+    "parse_document",
+    "read_bytes",
     "read_evidence",
     "read_file",
     "schema",
@@ -57,15 +60,32 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
+def _pattern(validator: Any, pattern: str, instance: Any, _schema: Any) -> Iterator[Any]:
+    """``pattern`` with ECMA-262's ``$``; Python's also matches before a final newline, so
+    ``"NCT00000001\n"`` passed ``^NCT[0-9]{8}$`` and minted a different trial IRI."""
+    from jsonschema.exceptions import ValidationError
+
+    if not validator.is_type(instance, "string"):
+        return
+    found = re.search(pattern, instance)
+    if found is None or (pattern.endswith("$") and found.end() != len(instance)):
+        yield ValidationError(f"{shown(instance)} does not match {pattern!r}")
+
+
 def validate(doc: Any) -> list[str]:
     """Every schema finding as ``field PATH: message``, sorted by path; empty when valid."""
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(schema())
+    checker = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _pattern})
+    validator = checker(schema())
     findings = []
     for error in validator.iter_errors(doc):
         path = ".".join(str(p) for p in error.absolute_path) or "(top level)"
-        findings.append(f"field {path}: {error.message}")
+        # jsonschema quotes the whole value: a 1 MB string would make a 1 MB message.
+        message = error.message.replace(repr(error.instance), shown(error.instance))
+        if len(message) > 300:
+            message = message[:299] + "…"
+        findings.append(f"field {path}: {message}")
     return sorted(set(findings))
 
 
@@ -75,11 +95,24 @@ def load_document(path: Path, name: str) -> dict[str, Any]:
     :raises InputFormatError: not YAML, or not a mapping.
     :raises RecordError: the document does not follow the schema (every finding listed).
     """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputFormatError(f"cannot read: {exc}", source=name) from None
+    return parse_document(data, name)
+
+
+def parse_document(data: bytes, name: str) -> dict[str, Any]:
+    """Parse and validate one curated YAML document; ``name`` is the file it came from.
+
+    :raises InputFormatError: not UTF-8, not YAML, or not a mapping.
+    :raises RecordError: the document does not follow the schema (every finding listed).
+    """
     import yaml
 
     try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise InputFormatError(f"cannot read: {exc}", source=name) from None
     try:
         doc = yaml.safe_load(text)
@@ -89,17 +122,54 @@ def load_document(path: Path, name: str) -> dict[str, Any]:
         raise InputFormatError("expected a curated record (a YAML mapping)", source=name)
     # YAML reads 2019-01-02 as a date; the schema wants the text.
     doc = dict(json.loads(json.dumps(doc, default=str)))
+    record = doc.get("trial_id") or doc.get("key") or ""
+    if not (isinstance(record, str) and len(record) <= 40 and record.isprintable()):
+        record = ""  # no 1 MB "ids", no control characters in the message
+    # A "\ud800" escape loads as a lone surrogate, which no RDF literal can hold.
+    if (where := _lone_surrogate(doc)) is not None:
+        raise RecordError(f"field {where}: text holds a lone surrogate (not valid Unicode)",
+                          source=name, record=record)
     findings = validate(doc)
     if findings:
-        record = str(doc.get("trial_id") or doc.get("key") or "")
         raise RecordError("; ".join(findings), source=name, record=record)
     return doc
+
+
+def _lone_surrogate(value: Any, path: str = "") -> str | None:
+    """The path of the first key or string that holds a lone surrogate, else None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return (path or "(top level)").encode("utf-8", "backslashreplace").decode()
+        return None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        here = f"{path}.{key}" if path else str(key)
+        if (found := _lone_surrogate(str(key), here) or _lone_surrogate(item, here)) is not None:
+            return found
+    return None
 
 
 def read_file(path: Path, name: str) -> Iterator[Item]:
     """The trial, addition or evidence record in one curated file."""
     try:
-        doc = load_document(path, name)
+        data = path.read_bytes()
+    except OSError as exc:
+        yield InputFormatError(f"cannot read: {exc.strerror or exc}", source=name)
+        return
+    yield from read_bytes(data, name)
+
+
+def read_bytes(data: bytes, name: str) -> Iterator[Item]:
+    """The trial, addition or evidence record in one curated YAML document."""
+    try:
+        doc = parse_document(data, name)
     except RecordError as exc:
         yield exc
         return
