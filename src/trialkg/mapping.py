@@ -9,14 +9,14 @@ controlled individuals (``tkg:phase_PHASE2``, ``tkg:status_COMPLETED`` ...).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime, timezone
 
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
 
 from trialkg import __version__
 from trialkg.iris import (
     CTGOV_STUDY,
+    ID,
     PROV,
     RDF,
     RDFS,
@@ -37,10 +37,10 @@ __all__ = [
     "INTERVENTION_CLASSES",
     "STUDY_TYPE_CLASSES",
     "age_in_years",
-    "record_digest",
     "condition_iri",
     "date_literal",
     "organization_iri",
+    "record_digest",
     "study_quads",
 ]
 
@@ -55,6 +55,8 @@ _XSD_GYEARMONTH = NamedNode(XSD + "gYearMonth")
 _XSD_GYEAR = NamedNode(XSD + "gYear")
 _XSD_DATETIME = NamedNode(XSD + "dateTime")
 _XSD_DURATION = NamedNode(XSD + "duration")
+_LATITUDE = NamedNode(SCHEMA + "latitude")
+_LONGITUDE = NamedNode(SCHEMA + "longitude")
 
 #: Enumerations whose codes become controlled individuals ``tkg:{prefix}_{CODE}``:
 #: model attribute -> (property local name, individual prefix, class local name).
@@ -92,11 +94,26 @@ OUTCOME_CLASSES = {"primary": "PrimaryOutcome", "secondary": "SecondaryOutcome",
                    "other": "OtherOutcome"}
 
 _CODE_RE = re.compile(r"[^A-Z0-9_]+")
+_SAFE_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+").fullmatch
+
+
+def _node(*parts: str | int) -> NamedNode:
+    """``NamedNode(id_iri(*parts))``, skipping percent-encoding for segments that need none."""
+    segments = [str(p) for p in parts]
+    if all(_SAFE_SEGMENT(x) for x in segments):
+        return NamedNode(ID + "/".join(segments))
+    return NamedNode(id_iri(*parts))
+
+
+_TKG_TERMS: dict[str, NamedNode] = {}
 
 
 def tkg(local: str) -> NamedNode:
-    """A term of the trialkg ontology."""
-    return NamedNode(TKG + local)
+    """A term of the trialkg ontology (cached: predicates and classes recur in every study)."""
+    node = _TKG_TERMS.get(local)
+    if node is None:
+        node = _TKG_TERMS[local] = NamedNode(TKG + local)
+    return node
 
 
 def code(value: str) -> str:
@@ -104,9 +121,17 @@ def code(value: str) -> str:
     return _CODE_RE.sub("_", value.strip().upper().replace("/", "")).strip("_") or "UNKNOWN"
 
 
+_CONTROLLED_TERMS: dict[tuple[str, str], NamedNode] = {}
+
+
 def controlled(prefix: str, value: str) -> NamedNode:
     """The controlled individual for a code, e.g. ``controlled("phase", "PHASE2")``."""
-    return tkg(f"{prefix}_{code(value)}")
+    node = _CONTROLLED_TERMS.get((prefix, value))
+    if node is None:
+        if len(_CONTROLLED_TERMS) > 10_000:  # odd free-text codes must not grow it forever
+            _CONTROLLED_TERMS.clear()
+        node = _CONTROLLED_TERMS[(prefix, value)] = tkg(f"{prefix}_{code(value)}")
+    return node
 
 
 def text(value: str) -> Literal:
@@ -241,11 +266,21 @@ def study_quads(study: Study, *, ingested_at: str | None = None) -> list[Quad]:
 
 
 def record_digest(quads: list[Quad]) -> str:
-    """An order-independent digest of a study's triples."""
+    """An order-independent digest of a study's quads.
+
+    The quads are serialised as N-Quads by Oxigraph (in Rust) and the lines sorted, which
+    is several times cheaper than formatting every term in Python.
+
+    >>> g, s, p = NamedNode("http://g"), NamedNode("http://s"), NamedNode("http://p")
+    >>> a, b = Quad(s, p, Literal("1"), g), Quad(s, p, Literal("2"), g)
+    >>> record_digest([a, b]) == record_digest([b, a])
+    True
+    """
     import hashlib
 
-    lines = sorted(f"{q.subject} {q.predicate} {q.object}" for q in quads)
-    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:32]
+    data = serialize(quads, format=RdfFormat.N_QUADS) or b""
+    lines = sorted(data.splitlines())
+    return hashlib.sha256(b"\n".join(lines)).hexdigest()[:32]
 
 
 def _content(e: _Emitter, t: NamedNode, study: Study) -> None:
@@ -306,7 +341,9 @@ def _content(e: _Emitter, t: NamedNode, study: Study) -> None:
         e.add(t, tkg("whoMasked"), Literal(code(who)))
     e.typed(t, "enrollment", study.enrollment, _XSD_INTEGER)
     if study.enrollment_type:
-        kind = "ESTIMATED" if code(study.enrollment_type) == "ANTICIPATED" else study.enrollment_type
+        kind = study.enrollment_type
+        if code(kind) == "ANTICIPATED":
+            kind = "ESTIMATED"
         e.add(t, tkg("enrollmentType"), controlled("actuality", kind))
     e.flag(t, "hasResults", study.has_results)
 
@@ -335,7 +372,7 @@ def _arms_and_interventions(e: _Emitter, t: NamedNode, study: Study) -> None:
     tid = study.trial_id
     arm_nodes: dict[str, NamedNode] = {}
     for n, arm in enumerate(study.arms, start=1):
-        node = NamedNode(id_iri(tid, "arm", n))
+        node = _node(tid, "arm", n)
         arm_nodes.setdefault(arm.label.casefold(), node)
         e.add(t, tkg("arm"), node)
         e.add(node, _TYPE, tkg("Arm"))
@@ -344,7 +381,7 @@ def _arms_and_interventions(e: _Emitter, t: NamedNode, study: Study) -> None:
             e.add(node, tkg("armType"), Literal(code(arm.type)))
         e.lit(node, "description", arm.description)
     for n, iv in enumerate(study.interventions, start=1):
-        node = NamedNode(id_iri(tid, "intervention", n))
+        node = _node(tid, "intervention", n)
         e.add(t, tkg("intervention"), node)
         e.add(node, _TYPE, tkg("Intervention"))
         if iv.type:
@@ -367,7 +404,7 @@ def _outcomes(e: _Emitter, t: NamedNode, study: Study) -> None:
     counters: dict[str, int] = {}
     for outcome in study.outcomes:
         counters[outcome.kind] = n = counters.get(outcome.kind, 0) + 1
-        node = NamedNode(id_iri(study.trial_id, "outcome", outcome.kind, n))
+        node = _node(study.trial_id, "outcome", outcome.kind, n)
         e.add(t, tkg("outcome"), node)
         e.add(node, _TYPE, tkg("Outcome"))
         e.add(node, _TYPE, tkg(OUTCOME_CLASSES.get(outcome.kind, "OtherOutcome")))
@@ -380,7 +417,7 @@ def _eligibility(e: _Emitter, t: NamedNode, study: Study) -> None:
     el = study.eligibility
     if el is None:
         return
-    node = NamedNode(id_iri(study.trial_id, "eligibility"))
+    node = _node(study.trial_id, "eligibility")
     e.add(t, tkg("eligibility"), node)
     e.add(node, _TYPE, tkg("Eligibility"))
     e.lit(node, "criteria", el.criteria)
@@ -405,7 +442,7 @@ def _eligibility(e: _Emitter, t: NamedNode, study: Study) -> None:
 def _sites_and_people(e: _Emitter, t: NamedNode, study: Study) -> None:
     tid = study.trial_id
     for n, site in enumerate(study.sites, start=1):
-        node = NamedNode(id_iri(tid, "site", n))
+        node = _node(tid, "site", n)
         e.add(t, tkg("site"), node)
         e.add(node, _TYPE, tkg("Site"))
         label = ", ".join(x for x in (site.facility, site.city, site.country) if x)
@@ -419,10 +456,10 @@ def _sites_and_people(e: _Emitter, t: NamedNode, study: Study) -> None:
         if site.status:
             e.add(node, tkg("recruitmentStatus"), Literal(code(site.status)))
         if site.lat is not None and site.lon is not None:
-            e.add(node, NamedNode(SCHEMA + "latitude"), Literal(repr(site.lat), datatype=_XSD_DECIMAL))
-            e.add(node, NamedNode(SCHEMA + "longitude"), Literal(repr(site.lon), datatype=_XSD_DECIMAL))
+            e.add(node, _LATITUDE, Literal(repr(site.lat), datatype=_XSD_DECIMAL))
+            e.add(node, _LONGITUDE, Literal(repr(site.lon), datatype=_XSD_DECIMAL))
     for n, official in enumerate(study.officials, start=1):
-        node = NamedNode(id_iri(tid, "official", n))
+        node = _node(tid, "official", n)
         e.add(t, tkg("official"), node)
         e.add(node, _TYPE, tkg("Official"))
         e.add(node, _LABEL, text(official.name))
@@ -430,7 +467,7 @@ def _sites_and_people(e: _Emitter, t: NamedNode, study: Study) -> None:
         if official.role:
             e.add(node, tkg("officialRole"), Literal(code(official.role)))
     for n, ref in enumerate(study.references, start=1):
-        node = NamedNode(id_iri(tid, "reference", n))
+        node = _node(tid, "reference", n)
         e.add(t, tkg("reference"), node)
         e.add(node, _TYPE, tkg("Reference"))
         if ref.pmid and ref.pmid.isdigit():
@@ -456,7 +493,7 @@ def _mesh(e: _Emitter, t: NamedNode, study: Study) -> None:
             if not direct:
                 continue
             # How the direct link was made, for users who filter by it.
-            link = NamedNode(id_iri(study.trial_id, "mesh-link", prop, term.ui))
+            link = _node(study.trial_id, "mesh-link", prop, term.ui)
             e.add(t, tkg("meshLink"), link)
             e.add(link, _TYPE, tkg("MeshLink"))
             e.add(link, tkg("linkProperty"), tkg(prop))
