@@ -42,21 +42,26 @@ def read_file(path: Path, name: str) -> Iterator[Item]:
     if suffix == ".zip":
         yield from _read_zip(path, name)
         return
+    if suffix in (".jsonl", ".ndjson"):
+        yield from _read_lines(path, name)
+        return
     try:
         data = path.read_bytes()
     except OSError as exc:
         yield InputFormatError(f"cannot read: {exc.strerror or exc}", source=name)
         return
-    if suffix in (".jsonl", ".ndjson"):
-        yield from _read_lines(data, name)
-    else:
-        yield from read_bytes(data, name)
+    yield from read_bytes(data, name)
 
 
-def _read_lines(data: bytes, name: str) -> Iterator[Item]:
-    for lineno, line in enumerate(data.splitlines(), start=1):
-        if line.strip():
-            yield from read_bytes(line, name, where=f"line {lineno}")
+def _read_lines(path: Path, name: str) -> Iterator[Item]:
+    """JSON Lines, one line in memory at a time."""
+    try:
+        with open(path, "rb") as handle:
+            for lineno, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield from read_bytes(line, name, where=f"line {lineno}")
+    except OSError as exc:
+        yield InputFormatError(f"cannot read: {exc.strerror or exc}", source=name)
 
 
 def _read_zip(path: Path, name: str) -> Iterator[Item]:
