@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -12,7 +15,13 @@ from trialkg.exceptions import StoreError
 from trialkg.iris import GRAPH
 from trialkg.locking import writer_pid
 from trialkg.sources import Item, iter_files, read_paths
-from trialkg.store import ONTOLOGY_GRAPH, IngestReport, TrialStore, default_store_path
+from trialkg.store import (
+    BATCH_SIZE,
+    ONTOLOGY_GRAPH,
+    IngestReport,
+    TrialStore,
+    default_store_path,
+)
 
 __all__ = [
     "after_ingest",
@@ -74,6 +83,7 @@ def ingest_paths(
     *,
     progress: bool | None = None,
     wait: bool = False,
+    batch_size: int | None = None,
 ) -> IngestReport:
     """Ingest files and directories into the store, with a progress bar on a terminal.
 
@@ -86,17 +96,41 @@ def ingest_paths(
     try:
         files = list(iter_files(paths))
         show = sys.stderr.isatty() if progress is None else progress
-        if not show:
-            report = store.ingest(read_paths(files))
-        else:
-            report = _ingest_with_progress(store, files)
+        size = batch_size or BATCH_SIZE
+        with _stop_on_ctrl_c() as stop:
+            if not show:
+                report = store.ingest(read_paths(files), batch_size=size, stop=stop)
+            else:
+                report = _ingest_with_progress(store, files, size, stop)
         after_ingest(store, report)
     finally:
         store.close()
     return report
 
 
-def _ingest_with_progress(store: TrialStore, files: list[Path]) -> IngestReport:
+@contextmanager
+def _stop_on_ctrl_c() -> Iterator[threading.Event]:
+    """The first Ctrl-C sets the event (the ingest stops between records, with every
+    committed batch kept); a second one interrupts at once."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def handler(_signum: int, _frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _ingest_with_progress(store: TrialStore, files: list[Path], batch_size: int,
+                          stop: threading.Event) -> IngestReport:
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -125,7 +159,7 @@ def _ingest_with_progress(store: TrialStore, files: list[Path]) -> IngestReport:
             if elapsed > 0:
                 bar.update(task, rate=f"{state.completed / elapsed:,.0f} studies/s")
 
-        return store.ingest(items(), on_item=tick)
+        return store.ingest(items(), on_item=tick, batch_size=batch_size, stop=stop)
 
 
 def after_ingest(store: TrialStore, report: IngestReport | None = None) -> None:

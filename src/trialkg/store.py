@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -182,10 +183,7 @@ class TrialStore:
         if read_only:
             if not where.is_dir():
                 raise StoreError(f"no store at {where} (run `trialkg ingest` first)")
-            try:
-                return cls(ox.Store.read_only(str(where)), where, read_only=True)
-            except OSError as exc:
-                raise StoreError(f"cannot open the store at {where}: {exc}") from None
+            return cls(_open_read_only(where), where, read_only=True)
         try:
             where.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -200,8 +198,9 @@ class TrialStore:
 
     def close(self) -> None:
         """Flush and release the write lock (the RocksDB files close with the object)."""
-        self.flush()
         if self._lock is not None:
+            self.flush()
+            self.store = ox.Store()  # drop the last reference: RocksDB closes its files
             self._lock.release()
             self._lock = None
 
@@ -266,6 +265,7 @@ class TrialStore:
         *,
         on_item: Callable[[Study | RecordError], None] | None = None,
         batch_size: int = BATCH_SIZE,
+        stop: threading.Event | None = None,
     ) -> IngestReport:
         """Load studies (replacing earlier versions); errors are counted, never raised.
 
@@ -273,8 +273,9 @@ class TrialStore:
         mapped; one with another version, or no version, is mapped and then skipped if its
         digest equals the stored one. Studies are committed in batches: the new ones with
         one ``extend``, the changed ones with one drop-and-insert update, each a single
-        transaction. Ctrl-C stops at once: the batch in progress is dropped whole and the
-        report (``interrupted``) counts what was committed.
+        transaction. When ``stop`` is set (the CLI sets it on Ctrl-C), or on a
+        KeyboardInterrupt, the ingest stops before the next record: the batch in progress is
+        dropped whole and the report (``interrupted``) counts what was committed.
         """
         from trialkg.mapping import study_quads
 
@@ -304,6 +305,9 @@ class TrialStore:
 
         try:
             for item in items:
+                if stop is not None and stop.is_set():
+                    report.interrupted = True
+                    return report
                 if on_item is not None:
                     on_item(item)
                 if isinstance(item, RecordError):
@@ -444,6 +448,27 @@ def _mesh_ids(study: Study) -> set[str]:
     for iv in study.interventions:
         ids.update(m.ui for m in iv.mesh)
     return ids
+
+
+#: RocksDB errors a reader can meet while a writer works: a compaction deleted a file between
+#: the moment the reader read the file list and the moment it opened the file, or the writer
+#: is still creating the store (its column families).
+_TRANSIENT = ("No such file", "Corruption", "Column family not found")
+
+
+def _open_read_only(where: Path, attempts: int = 10) -> ox.Store:
+    """Open read-only, retrying briefly on the transient errors of a concurrent writer."""
+    for attempt in range(attempts):
+        try:
+            return ox.Store.read_only(str(where))
+        except (OSError, RuntimeError) as exc:
+            text = str(exc)
+            if attempt + 1 < attempts and ("No such file" in text or "Corruption" in text):
+                time.sleep(0.1 * (attempt + 1))
+                continue
+            raise StoreError(f"cannot open the store at {where}: {text.splitlines()[0]}"
+                             ) from None
+    raise AssertionError("unreachable")
 
 
 def _open_rocksdb(where: Path, wait: bool) -> ox.Store:

@@ -42,8 +42,10 @@ GRAPH_OPTION = click.option(
 @WAIT_OPTION
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: when stderr is a terminal).")
+@click.option("--batch-size", type=click.IntRange(1), default=None, show_default=False,
+              help="Studies per transaction (default 500, fewer if they are large).")
 def ingest(paths: tuple[Path, ...], store_path: str | None, wait: bool,
-           progress: bool | None) -> None:
+           progress: bool | None, batch_size: int | None) -> None:
     """Load trial records into the store.
 
     PATHS are files or directories: ClinicalTrials.gov API v2 JSON (one study, a download
@@ -55,7 +57,8 @@ def ingest(paths: tuple[Path, ...], store_path: str | None, wait: bool,
     """
     from trialkg.ingest import ingest_paths
 
-    report = ingest_paths(list(paths), store_path, progress=progress, wait=wait)
+    report = ingest_paths(list(paths), store_path, progress=progress, wait=wait,
+                          batch_size=batch_size)
     for message in report.errors:
         err(f"error: {message}")
     err(report.summary())
