@@ -168,3 +168,23 @@ def test_interrupted_ingest_leaves_only_whole_studies(
                            capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
     assert f"{len(studies) - present} studies loaded, {present} unchanged" in rerun.stderr
+
+
+@pytest.mark.parametrize("name", ["download-array-1.json", "download-array-10.json",
+                                  "download-array-50.json"])
+def test_huge_array_reader_splits_real_downloads_exactly(name: str) -> None:
+    from trialkg.sources.json_stream import iter_array_elements
+
+    path = shared_path(*V2, name)
+    elements = [orjson.loads(e) for e in iter_array_elements(path)]
+    assert elements == orjson.loads(path.read_bytes())
+
+
+def test_huge_array_reader_reports_a_truncated_file(tmp_path: Path) -> None:
+    from trialkg.sources.json_stream import MalformedArray, iter_array_elements
+
+    data = shared_path(*V2, "download-array-10.json").read_bytes()
+    cut = tmp_path / "cut.json"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(MalformedArray, match="truncated"):
+        list(iter_array_elements(cut))
