@@ -15,7 +15,7 @@ import orjson
 import pyoxigraph as ox
 import pytest
 
-from conftest import shared_path
+from tests.conftest import shared_path
 from trialkg.iris import TKG, study_graph_iri
 from trialkg.mapping import study_quads
 from trialkg.model import Study

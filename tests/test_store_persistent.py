@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import load_studies, run_cli, shared_path
+from tests.conftest import load_studies, run_cli, shared_path
 from trialkg.exceptions import StoreLockedError
 from trialkg.ingest import ingest_paths, open_for_reading
 from trialkg.store import TrialStore

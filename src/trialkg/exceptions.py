@@ -7,6 +7,8 @@ is a bug and keeps its traceback.
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationError",
+    "EndpointError",
     "InputFormatError",
     "MeshError",
     "ParameterError",
@@ -16,7 +18,21 @@ __all__ = [
     "StoreLockedError",
     "TrialKGError",
     "UnknownQueryError",
+    "shown",
 ]
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """A value as quoted in an error message: its repr, cut to ``limit`` characters.
+
+    >>> shown("x" * 100, limit=12)
+    "'xxxxxxxx'… (100 characters)"
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return text[: limit - 3] + "'…" + size
 
 
 class TrialKGError(Exception):
@@ -71,3 +87,11 @@ class ParameterError(QueryError):
 
 class MeshError(TrialKGError, ValueError):
     """A MeSH identifier, file or endpoint cannot be used."""
+
+
+class EndpointError(TrialKGError, ConnectionError):
+    """A remote SPARQL endpoint is unreachable or answered with an error."""
+
+
+class AuthenticationError(EndpointError, PermissionError):
+    """A remote endpoint refused our credentials (or wanted some)."""

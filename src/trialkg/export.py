@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import pyoxigraph as ox
 
@@ -31,9 +31,27 @@ def _key(term: object) -> str:
     return str(term)
 
 
+def _has_blank(t: ox.Triple | ox.Quad) -> bool:
+    return isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+
+
+def canonical_quads(quads: list[ox.Quad]) -> list[ox.Quad]:
+    """Blank nodes renamed canonically (RDFC-1.0), so equal graphs serialise equally.
+
+    trialkg's own data has no blank nodes; the ontology's OWL axioms (unions, lists) do.
+    """
+    if not any(_has_blank(q) for q in quads):
+        return quads
+    dataset = ox.Dataset(quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return list(dataset)
+
+
 def sorted_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
-    """Distinct triples, sorted by subject, predicate, object."""
-    unique = set(triples)
+    """Distinct triples, blank nodes canonicalised, sorted by subject, predicate, object."""
+    graph = ox.DefaultGraph()
+    unique = [q.triple for q in canonical_quads([ox.Quad(t.subject, t.predicate, t.object, graph)
+                                                 for t in set(triples)])]
     return sorted(unique, key=lambda t: (_key(t.subject), _key(t.predicate), _key(t.object)))
 
 
@@ -49,13 +67,13 @@ def _union_triples(store: TrialStore, graphs: list[str] | None) -> Iterator[ox.T
     solutions = store.store.query(f"SELECT DISTINCT ?s ?p ?o {from_clause} WHERE {{ ?s ?p ?o }}")
     assert isinstance(solutions, ox.QuerySolutions)
     for row in solutions:
-        yield ox.Triple(row[0], row[1], row[2])  # type: ignore[arg-type]
+        yield ox.Triple(row[0], row[1], row[2])
 
 
 def _graph_quads(store: TrialStore, graphs: list[str] | None) -> Iterator[ox.Quad]:
     names = store.named_graphs() if graphs is None else sorted(graphs)
     for g in names:
-        quads = list(store.quads([g]))
+        quads = canonical_quads(list(store.quads([g])))
         quads.sort(key=lambda q: (_key(q.subject), _key(q.predicate), _key(q.object)))
         yield from quads
 
@@ -67,7 +85,49 @@ def export(
     data: Iterable[ox.Triple] | Iterable[ox.Quad]
     data = _graph_quads(store, graphs) if fmt.has_graphs else _union_triples(store, graphs)
     prefixes = PREFIXES if fmt.name in ("turtle", "trig", "rdfxml", "jsonld") else None
-    ox.serialize(data, output, fmt.rdf_format, prefixes=prefixes)
+    if fmt.name in ("turtle", "trig"):
+        # pyoxigraph writes the @prefix lines in hash-map order: sort them ourselves.
+        header = _SortedPrefixes(output)
+        ox.serialize(data, cast(IO[bytes], header), fmt.rdf_format, prefixes=prefixes)
+        header.close()
+    else:
+        ox.serialize(data, output, fmt.rdf_format, prefixes=prefixes)
+
+
+class _SortedPrefixes:
+    """A binary writer that sorts the leading ``@prefix`` lines, then streams the rest."""
+
+    def __init__(self, output: IO[bytes]) -> None:
+        self.output = output
+        self.head: bytearray | None = bytearray()
+
+    def write(self, data: bytes) -> int:
+        if self.head is None:
+            return self.output.write(data)
+        self.head += data
+        lines = self.head.split(b"\n")
+        if all(line.startswith(b"@prefix") for line in lines[:-1]) and (
+            not lines[-1] or b"@prefix".startswith(lines[-1][:7])
+        ):
+            return len(data)  # still inside the prefix header
+        self.flush_head()
+        return len(data)
+
+    def flush_head(self) -> None:
+        if self.head is None:
+            return
+        lines = bytes(self.head).split(b"\n")
+        n = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix")),
+                 len(lines))
+        self.output.write(b"".join(line + b"\n" for line in sorted(lines[:n])))
+        self.output.write(b"\n".join(lines[n:]))
+        self.head = None
+
+    def flush(self) -> None:
+        self.output.flush()
+
+    def close(self) -> None:
+        self.flush_head()
 
 
 def export_to_path(

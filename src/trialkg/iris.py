@@ -19,7 +19,7 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from trialkg.exceptions import MeshError
+from trialkg.exceptions import MeshError, shown
 
 __all__ = [
     "BASE",
@@ -169,7 +169,7 @@ def normalise_mesh_id(value: str) -> str:
     text = text.upper()
     m = _MESH_RE.match(text)
     if not m or m.group(1) not in "DCMQT":
-        raise MeshError(f"not a MeSH id: {value!r}")
+        raise MeshError(f"not a MeSH id: {shown(value)}")
     letter, digits = m.groups()
     number = int(digits)
     # NLM moved to 9-digit UIs (D000066388, C000588423 ...) once the 6-digit space ran out;

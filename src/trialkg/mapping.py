@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, serialize
 
 from trialkg import __version__
+from trialkg.curated_mapping import curated_quads
 from trialkg.iris import (
     CTGOV_STUDY,
     ID,
@@ -23,6 +24,7 @@ from trialkg.iris import (
     SCHEMA,
     TKG,
     XSD,
+    graph_iri,
     id_iri,
     is_nct_id,
     mesh_iri,
@@ -31,6 +33,7 @@ from trialkg.iris import (
     trial_iri,
 )
 from trialkg.model import DatePoint, MeshTerm, Organization, Study
+from trialkg.results_mapping import emit_results
 
 __all__ = [
     "CONTROLLED",
@@ -39,8 +42,10 @@ __all__ = [
     "age_in_years",
     "condition_iri",
     "date_literal",
+    "node_key",
     "organization_iri",
     "record_digest",
+    "record_graph_iri",
     "study_quads",
 ]
 
@@ -255,21 +260,37 @@ def study_quads(study: Study, *, ingested_at: str | None = None) -> list[Quad]:
     The provenance holds ``tkg:recordDigest``, a digest of the study's own triples, so an
     unchanged record can be recognised and skipped on re-ingest.
     """
-    graph = NamedNode(study_graph_iri(study.trial_id))
+    graph = NamedNode(record_graph_iri(study))
     e = _Emitter(graph)
     t = NamedNode(trial_iri(study.trial_id))
     _content(e, t, study)
+    e.quads.extend(curated_quads(graph, t, study))
     quads = list(dict.fromkeys(e.quads))
     prov = _Emitter(graph)
     _provenance(prov, graph, t, study, ingested_at or _ingest_time(), record_digest(quads))
     return prov.quads + quads
 
 
-def record_digest(quads: list[Quad]) -> str:
-    """An order-independent digest of a study's quads.
+def record_graph_iri(study: Study) -> str:
+    """The named graph a record goes to: ``study/{id}``, or the record's own ``graph``."""
+    if study.graph:
+        return graph_iri(*study.graph.split("/"))
+    return study_graph_iri(study.trial_id)
 
-    The quads are serialised as N-Quads by Oxigraph (in Rust) and the lines sorted, which
-    is several times cheaper than formatting every term in Python.
+
+def node_key(study: Study) -> str:
+    """First IRI segment of a record's own nodes (arms, sites ...): the trial id, or
+    ``curated-NCT…`` for a record in its own graph, so its nodes never merge with the
+    registry record's."""
+    return study.graph.replace("/", "-") if study.graph else study.trial_id
+
+
+def record_digest(quads: list[Quad]) -> str:
+    """An order-independent digest of a study's triples.
+
+    SHA-256 of the sorted ``subject predicate object`` lines. The lines are written by
+    Oxigraph's N-Quads serialiser (in Rust) with the graph cut off, which gives the same
+    text as formatting every term in Python at a fraction of the cost.
 
     >>> g, s, p = NamedNode("http://g"), NamedNode("http://s"), NamedNode("http://p")
     >>> a, b = Quad(s, p, Literal("1"), g), Quad(s, p, Literal("2"), g)
@@ -278,9 +299,25 @@ def record_digest(quads: list[Quad]) -> str:
     """
     import hashlib
 
-    data = serialize(quads, format=RdfFormat.N_QUADS) or b""
-    lines = sorted(data.splitlines())
-    return hashlib.sha256(b"\n".join(lines)).hexdigest()[:32]
+    lines = (serialize(quads, format=RdfFormat.N_QUADS) or b"").splitlines()
+    if not quads:
+        return hashlib.sha256(b"").hexdigest()[:32]
+    # A study's quads share one graph: cut its " <g> ." from every line at C speed.
+    suffix = _graph_suffix(quads[0])
+    cut = [line[: -len(suffix)] if line.endswith(suffix) else _triple_part(line, q)
+           for line, q in zip(lines, quads, strict=True)]
+    return hashlib.sha256(b"\n".join(sorted(cut))).hexdigest()[:32]
+
+
+def _graph_suffix(quad: Quad) -> bytes:
+    g = quad.graph_name
+    return f" {g} .".encode() if isinstance(g, NamedNode | BlankNode) else b" ."
+
+
+def _triple_part(line: bytes, quad: Quad) -> bytes:
+    """``s p o`` of an N-Quads line ``s p o g .`` (or ``s p o .`` in the default graph)."""
+    suffix = _graph_suffix(quad)
+    return line[: -len(suffix)] if line.endswith(suffix) else line
 
 
 def _content(e: _Emitter, t: NamedNode, study: Study) -> None:
@@ -307,6 +344,10 @@ def _content(e: _Emitter, t: NamedNode, study: Study) -> None:
     for attr, (prop, prefix, _cls) in CONTROLLED.items():
         value = getattr(study, attr)
         if value:
+            if study.graph and prop == "overallStatus":
+                # A curated page's status is a dated report, not the registry's own
+                # (single-valued) status: kept apart so the two never clash.
+                prop = "reportedStatus"
             e.add(t, tkg(prop), controlled(prefix, value))
     for phase in study.phases:
         e.add(t, tkg("phase"), controlled("phase", phase))
@@ -341,17 +382,18 @@ def _content(e: _Emitter, t: NamedNode, study: Study) -> None:
         e.add(t, tkg("whoMasked"), Literal(code(who)))
     e.typed(t, "enrollment", study.enrollment, _XSD_INTEGER)
     if study.enrollment_type:
-        kind = study.enrollment_type
-        if code(kind) == "ANTICIPATED":
-            kind = "ESTIMATED"
-        e.add(t, tkg("enrollmentType"), controlled("actuality", kind))
-    e.flag(t, "hasResults", study.has_results)
+        kind = code(study.enrollment_type)
+        e.add(t, tkg("enrollmentType"),
+              controlled("actuality", "ESTIMATED" if kind == "ANTICIPATED" else kind))
+    e.flag(t, "hasResults", None if study.graph else study.has_results)  # additions: no say
 
     _arms_and_interventions(e, t, study)
     _outcomes(e, t, study)
     _eligibility(e, t, study)
     _sites_and_people(e, t, study)
     _mesh(e, t, study)
+    if study.results is not None:
+        emit_results(e, t, study)
 
 
 def _provenance(
@@ -369,7 +411,7 @@ def _provenance(
 
 
 def _arms_and_interventions(e: _Emitter, t: NamedNode, study: Study) -> None:
-    tid = study.trial_id
+    tid = node_key(study)
     arm_nodes: dict[str, NamedNode] = {}
     for n, arm in enumerate(study.arms, start=1):
         node = _node(tid, "arm", n)
@@ -404,7 +446,7 @@ def _outcomes(e: _Emitter, t: NamedNode, study: Study) -> None:
     counters: dict[str, int] = {}
     for outcome in study.outcomes:
         counters[outcome.kind] = n = counters.get(outcome.kind, 0) + 1
-        node = _node(study.trial_id, "outcome", outcome.kind, n)
+        node = _node(node_key(study), "outcome", outcome.kind, n)
         e.add(t, tkg("outcome"), node)
         e.add(node, _TYPE, tkg("Outcome"))
         e.add(node, _TYPE, tkg(OUTCOME_CLASSES.get(outcome.kind, "OtherOutcome")))
@@ -417,7 +459,7 @@ def _eligibility(e: _Emitter, t: NamedNode, study: Study) -> None:
     el = study.eligibility
     if el is None:
         return
-    node = _node(study.trial_id, "eligibility")
+    node = _node(node_key(study), "eligibility")
     e.add(t, tkg("eligibility"), node)
     e.add(node, _TYPE, tkg("Eligibility"))
     e.lit(node, "criteria", el.criteria)
@@ -440,7 +482,7 @@ def _eligibility(e: _Emitter, t: NamedNode, study: Study) -> None:
 
 
 def _sites_and_people(e: _Emitter, t: NamedNode, study: Study) -> None:
-    tid = study.trial_id
+    tid = node_key(study)
     for n, site in enumerate(study.sites, start=1):
         node = _node(tid, "site", n)
         e.add(t, tkg("site"), node)
@@ -493,7 +535,7 @@ def _mesh(e: _Emitter, t: NamedNode, study: Study) -> None:
             if not direct:
                 continue
             # How the direct link was made, for users who filter by it.
-            link = _node(study.trial_id, "mesh-link", prop, term.ui)
+            link = _node(node_key(study), "mesh-link", prop, term.ui)
             e.add(t, tkg("meshLink"), link)
             e.add(link, _TYPE, tkg("MeshLink"))
             e.add(link, tkg("linkProperty"), tkg(prop))

@@ -195,3 +195,9 @@ class Study:
     has_results: bool = False
     #: Posted results, shaped by trialkg.results (filled by importers that read them).
     results: Any = None
+    #: The named graph (below ``graph/``) the record is written to; None: ``study/{trial_id}``.
+    #: Curated additions to a registry trial use ``curated/{trial_id}`` so that re-ingesting
+    #: the registry record never drops them.
+    graph: str | None = None
+    #: Where curated facts come from (a trialkg.results.SourceRef): page, retrieval date.
+    source_ref: Any = None

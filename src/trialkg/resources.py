@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["bundled_graph_dir", "data_dir", "ontology_path", "queries_dir", "shapes_path"]
+__all__ = [
+    "bundled_graph_dir",
+    "data_dir",
+    "ontology_files",
+    "ontology_path",
+    "queries_dir",
+    "shapes_path",
+]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -24,6 +31,16 @@ def data_dir(name: str) -> Path:
 
 def ontology_path() -> Path:
     return data_dir("ontology") / "trialkg.ttl"
+
+
+def ontology_files() -> list[Path]:
+    """Every module of the ontology: ``ontology/*.ttl`` except the SHACL shapes, sorted.
+
+    ``trialkg.ttl`` is the core; other modules (results, curated evidence ...) sit beside it
+    and are loaded together into the ontology graph.
+    """
+    shapes = shapes_path().name
+    return sorted(p for p in data_dir("ontology").glob("*.ttl") if p.name != shapes)
 
 
 def shapes_path() -> Path:

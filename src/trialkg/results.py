@@ -85,6 +85,11 @@ class Analysis:
     ci_lower: str | None = None
     ci_upper: str | None = None
     description: str | None = None
+    estimate_comment: str | None = None
+    dispersion_type: str | None = None
+    dispersion_value: str | None = None
+    p_value_comment: str | None = None
+    method_comment: str | None = None
 
 
 @dataclass(slots=True)
@@ -101,6 +106,8 @@ class OutcomeResult:
     denominators: dict[str, str] = field(default_factory=dict)  # group id -> participants
     measurements: list[Measurement] = field(default_factory=list)
     analyses: list[Analysis] = field(default_factory=list)
+    denominator_units: str | None = None  # what the denominators count (Participants ...)
+    reporting_status: str | None = None
 
 
 @dataclass(slots=True)
@@ -110,12 +117,15 @@ class FlowCount:
     label: str  # milestone type or withdrawal reason
     group_id: str
     count: str | None
+    comment: str | None = None
 
 
 @dataclass(slots=True)
 class ParticipantFlow:
     groups: list[ResultGroup] = field(default_factory=list)
     counts: list[FlowCount] = field(default_factory=list)
+    recruitment_details: str | None = None
+    pre_assignment_details: str | None = None
 
 
 @dataclass(slots=True)
@@ -125,6 +135,8 @@ class BaselineMeasure:
     dispersion_type: str | None = None
     unit: str | None = None
     measurements: list[Measurement] = field(default_factory=list)
+    description: str | None = None
+    population: str | None = None
 
 
 @dataclass(slots=True)
@@ -132,6 +144,7 @@ class Baseline:
     groups: list[ResultGroup] = field(default_factory=list)
     denominators: dict[str, str] = field(default_factory=dict)
     measures: list[BaselineMeasure] = field(default_factory=list)
+    population: str | None = None
 
 
 @dataclass(slots=True)
@@ -149,6 +162,8 @@ class AdverseEvent:
     organ_system: str | None = None
     source_vocabulary: str | None = None
     counts: list[AdverseEventCount] = field(default_factory=list)
+    assessment_type: str | None = None
+    description: str | None = None
 
 
 @dataclass(slots=True)
@@ -158,6 +173,10 @@ class AdverseEvents:
     frequency_threshold: str | None = None
     groups: list[ResultGroup] = field(default_factory=list)
     events: list[AdverseEvent] = field(default_factory=list)
+    #: Per-group totals: participants with any serious / other event, and deaths.
+    serious_totals: list[AdverseEventCount] = field(default_factory=list)
+    other_totals: list[AdverseEventCount] = field(default_factory=list)
+    deaths: list[AdverseEventCount] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -173,7 +192,7 @@ class StudyResults:
 
 @dataclass(slots=True)
 class Evidence:
-    """Published pooled evidence about a drug–condition pair (e.g. a systematic review).
+    """Published pooled evidence about a drug-condition pair (e.g. a systematic review).
 
     ``key`` is a stable slug (``navarrete-dechent-2019``) that names its IRI and graph.
     ``intervention_mesh`` / ``condition_mesh`` are MeSH UIs (normalised).

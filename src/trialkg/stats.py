@@ -37,7 +37,7 @@ def compute_stats(store: TrialStore) -> dict[str, Any]:
     )
     assert isinstance(rows, ox.QuerySolutions)
     for row in rows:
-        classes[_compact(row[0].value)] = int(row[1].value)  # type: ignore[union-attr]
+        classes[_compact(row[0].value)] = int(row[1].value)
     return {
         "store": str(store.path) if store.path else "(bundled graph, in memory)",
         "studies": studies,

@@ -20,6 +20,7 @@ and see the studies committed when they opened it.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 import time
@@ -33,6 +34,7 @@ from trialkg.exceptions import RecordError, StoreError, StoreLockedError
 from trialkg.iris import GRAPH, TKG, graph_iri, study_graph_iri
 from trialkg.locking import WriteLock, locked_message
 from trialkg.model import Study
+from trialkg.results import Evidence
 
 __all__ = [
     "BATCH_QUADS",
@@ -57,6 +59,7 @@ BATCH_QUADS = 250_000
 #: Oxigraph's bulk loader splits its input in chunks of this many quads (one atomic file
 #: ingestion each); a batch must stay below it to be all or nothing.
 _BULK_CHUNK = 1_000_000
+_ANY_MESH = "*"
 
 
 def default_store_path() -> Path:
@@ -84,7 +87,8 @@ class IngestReport:
     failed: int = 0
     triples: int = 0
     errors: list[str] = field(default_factory=list)
-    #: MeSH ids used by the studies written (to decide whether the MeSH graph needs a refresh).
+    #: MeSH ids used by the studies written (to decide whether the MeSH graph needs a
+    #: refresh); ``"*"`` when a record of another kind was written.
     mesh_ids: set[str] = field(default_factory=set)
     #: Ctrl-C stopped the ingest; the counts cover the batches committed before it.
     interrupted: bool = False
@@ -223,10 +227,18 @@ class TrialStore:
     # --- writing ---------------------------------------------------------------------
 
     def load_ontology(self) -> int:
-        """(Re)load the ontology graph from the packaged ontology; returns its triples."""
-        from trialkg.resources import ontology_path
+        """(Re)load the ontology graph from every packaged module; returns its triples."""
+        from trialkg.resources import ontology_files
 
-        return self.replace_graph_from_file(ONTOLOGY_GRAPH, ontology_path())
+        g = ox.NamedNode(ONTOLOGY_GRAPH)
+        quads = [
+            q
+            for path in ontology_files()
+            for q in _with_stable_blank_nodes(
+                ox.parse(path=str(path), format=ox.RdfFormat.TURTLE), path.stem, g
+            )
+        ]
+        return self.replace_graph(ONTOLOGY_GRAPH, list(dict.fromkeys(quads)))
 
     def replace_graph_from_file(self, graph: str, path: Path) -> int:
         """Replace one named graph with the triples of an RDF file (format by extension)."""
@@ -243,6 +255,8 @@ class TrialStore:
     def replace_graph(self, graph: str, quads: list[ox.Quad]) -> int:
         """Atomically replace a named graph's content."""
         g = ox.NamedNode(graph)
+        # One update (atomic). INSERT DATA relabels blank nodes (the ontology's OWL axioms);
+        # exports canonicalise them, so the labels do not matter.
         if self.store.contains_named_graph(g):
             self.store.update(_replace_update({graph: quads}))
         else:
@@ -261,13 +275,13 @@ class TrialStore:
 
     def ingest(
         self,
-        items: Iterable[Study | RecordError],
+        items: Iterable[Study | Evidence | RecordError],
         *,
-        on_item: Callable[[Study | RecordError], None] | None = None,
+        on_item: Callable[[Study | Evidence | RecordError], None] | None = None,
         batch_size: int = BATCH_SIZE,
         stop: threading.Event | None = None,
     ) -> IngestReport:
-        """Load studies (replacing earlier versions); errors are counted, never raised.
+        """Load studies and evidence records (replacing earlier versions); errors are counted.
 
         A study whose stored record version is the same (or newer) is skipped before it is
         mapped; one with another version, or no version, is mapped and then skipped if its
@@ -277,7 +291,8 @@ class TrialStore:
         KeyboardInterrupt, the ingest stops before the next record: the batch in progress is
         dropped whole and the report (``interrupted``) counts what was committed.
         """
-        from trialkg.mapping import study_quads
+        from trialkg.mapping import record_graph_iri, study_quads
+        from trialkg.results_mapping import evidence_graph_iri, evidence_quads
 
         report = IngestReport()
         new: dict[str, list[ox.Quad]] = {}
@@ -314,24 +329,29 @@ class TrialStore:
                     report.failed += 1
                     report.errors.append(str(item))
                     continue
-                graph = study_graph_iri(item.trial_id)
+                if isinstance(item, Evidence):  # published evidence: a graph per record key
+                    graph, version = evidence_graph_iri(item.key), None
+                else:
+                    graph, version = record_graph_iri(item), item.version
                 if graph in new or graph in changed:  # the same study twice in one batch
                     commit()
                 stored_version, stored_digest = self._stored_version(graph)
-                if stored_version is not None and item.version:
-                    if item.version == stored_version:
+                if stored_version is not None and version:
+                    if version == stored_version:
                         report.unchanged += 1
                         continue
-                    if item.version < stored_version:  # ISO dates compare as text
+                    if version < stored_version:  # ISO dates compare as text
                         report.older += 1
                         continue
                 try:
-                    quads = study_quads(item)
+                    quads = (evidence_quads(item) if isinstance(item, Evidence)
+                             else study_quads(item))
                 except (ValueError, TypeError) as exc:  # a record the mapping cannot express
                     report.failed += 1
+                    where = ((item.record, item.key) if isinstance(item, Evidence)
+                             else (item.source, item.record or item.trial_id))
                     report.errors.append(str(RecordError(f"cannot map record: {exc}",
-                                                         source=item.source,
-                                                         record=item.record or item.trial_id)))
+                                                         source=where[0], record=where[1])))
                     continue
                 if stored_digest is not None:
                     if _digest_of(quads) == stored_digest:
@@ -340,7 +360,10 @@ class TrialStore:
                     changed[graph] = quads
                 else:
                     new[graph] = quads
-                pending_mesh.update(_mesh_ids(item))
+                if isinstance(item, Study):
+                    pending_mesh.update(_mesh_ids(item))
+                else:  # evidence links MeSH its own way: let the MeSH refresh decide
+                    pending_mesh.add(_ANY_MESH)
                 pending += len(quads)
                 if len(new) + len(changed) >= batch_size or pending >= BATCH_QUADS:
                     commit()
@@ -369,6 +392,8 @@ class TrialStore:
 
         g = ox.NamedNode(MESH_GRAPH)
         for ui in ids:
+            if ui == _ANY_MESH:
+                return True
             node = ox.NamedNode(mesh_iri(ui))
             if next(iter(self.store.quads_for_pattern(node, None, None, g)), None) is None:
                 return True
@@ -378,9 +403,9 @@ class TrialStore:
         g = ox.NamedNode(graph)
         version = digest = None
         for q in self.store.quads_for_pattern(g, _RECORD_VERSION, None, g):
-            version = _value(q.object)
+            version = _lexical(q.object)
         for q in self.store.quads_for_pattern(g, _RECORD_DIGEST, None, g):
-            digest = _value(q.object)
+            digest = _lexical(q.object)
         return version, digest
 
     # --- reading ---------------------------------------------------------------------
@@ -393,15 +418,15 @@ class TrialStore:
         wanted = set(graphs) if graphs is not None else None
         infos: dict[str, GraphInfo] = {}
         for row in self._select(_GRAPH_COUNTS):
-            iri = _value(row[0])
+            iri = _lexical(row[0])
             if wanted is None or iri in wanted:
-                infos[iri] = GraphInfo(iri, graph_kind(iri), int(_value(row[1])))
+                infos[iri] = GraphInfo(iri, graph_kind(iri), int(_lexical(row[1])))
         for row in self._select(_GRAPH_PROVENANCE):
-            info = infos.get(_value(row[0]))
+            info = infos.get(_lexical(row[0]))
             if info is not None:
-                info.version = _value(row[1]) if row[1] is not None else None
-                info.ingested = _value(row[2]) if row[2] is not None else None
-                info.source = _value(row[3]) if row[3] is not None else None
+                info.version = _lexical(row[1]) if row[1] is not None else None
+                info.ingested = _lexical(row[2]) if row[2] is not None else None
+                info.source = _lexical(row[3]) if row[3] is not None else None
         return [infos[k] for k in sorted(infos)]
 
     def _select(self, query: str) -> Iterator[ox.QuerySolution]:
@@ -428,15 +453,35 @@ class TrialStore:
         return len(self.store)
 
 
-def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
-    return term.value if not isinstance(term, ox.Triple) else str(term)
+def _lexical(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    return str(term) if isinstance(term, ox.Triple) else str(term.value)
+
+
+def _with_stable_blank_nodes(
+    triples: Iterable[ox.Triple], label: str, graph: ox.NamedNode
+) -> Iterator[ox.Quad]:
+    """Quads in ``graph`` whose blank nodes are named ``{label}_{n}`` in order of appearance.
+
+    Parsers give blank nodes random labels; labels from the file's name and order make
+    exports of the ontology reproducible.
+    """
+    prefix = re.sub(r"[^A-Za-z0-9]", "_", label)
+    nodes: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def stable(term: ox.BlankNode) -> ox.BlankNode:
+        return nodes.setdefault(term, ox.BlankNode(f"{prefix}_{len(nodes) + 1}"))
+
+    for t in triples:
+        s, o = t.subject, t.object
+        yield ox.Quad(stable(s) if isinstance(s, ox.BlankNode) else s, t.predicate,
+                      stable(o) if isinstance(o, ox.BlankNode) else o, graph)
 
 
 def _digest_of(quads: list[ox.Quad]) -> str | None:
     """The ``tkg:recordDigest`` that :func:`~trialkg.mapping.study_quads` put first."""
     for q in quads:
         if q.predicate == _RECORD_DIGEST:
-            return _value(q.object)
+            return _lexical(q.object)
     return None
 
 
@@ -463,7 +508,7 @@ def _open_read_only(where: Path, attempts: int = 10) -> ox.Store:
             return ox.Store.read_only(str(where))
         except (OSError, RuntimeError) as exc:
             text = str(exc)
-            if attempt + 1 < attempts and ("No such file" in text or "Corruption" in text):
+            if attempt + 1 < attempts and any(m in text for m in _TRANSIENT):
                 time.sleep(0.1 * (attempt + 1))
                 continue
             raise StoreError(f"cannot open the store at {where}: {text.splitlines()[0]}"

@@ -25,10 +25,19 @@ def cli() -> None:
 
 
 def _register() -> None:
-    # Each family lives in its own module; adding one is one line here.
-    from trialkg.cli import store_commands
+    # One module per command family; adding a family is one entry here.
+    from trialkg.cli import build, draft, mesh, query, remote_commands, store_commands, validate
 
-    for command in store_commands.COMMANDS:
+    commands: list[click.Command] = [
+        *store_commands.COMMANDS,  # ingest, export, stats, remove (and graphs)
+        *query.COMMANDS,  # query list/show/run, sparql
+        mesh.mesh,  # mesh link/show/enrich/import
+        validate.validate,  # SHACL + OWL checks
+        *build.COMMANDS,  # build the bundled graph
+        *draft.COMMANDS,  # curated-record drafts from pages
+        *remote_commands.COMMANDS,  # push, serve
+    ]
+    for command in commands:
         cli.add_command(command)
 
 

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import click
 
 from trialkg.exceptions import TrialKGError
 
-__all__ = ["CONTEXT_SETTINGS", "STORE_OPTION", "err", "run_main"]
+__all__ = [
+    "CONTEXT_SETTINGS",
+    "ENDPOINT_OPTIONS",
+    "STORE_OPTION",
+    "err",
+    "executor_for",
+    "run_main",
+]
 
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -26,12 +32,50 @@ STORE_OPTION = click.option(
 )
 
 
+def _endpoint_options(func: Any) -> Any:
+    for option in reversed([
+        click.option("--endpoint", "endpoint", metavar="URL", default=None,
+                     help="Run on this SPARQL endpoint instead of the local store "
+                     "(also $TRIALKG_ENDPOINT, or `endpoint` in ~/.config/trialkg/config.toml)."),
+        click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0,
+                     show_default=True, help="Seconds to wait for the endpoint's answer."),
+        click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True,
+                     help="Retries (exponential backoff) on 5xx answers and connection errors."),
+        click.option("--insecure", is_flag=True,
+                     help="Do not check the endpoint's TLS certificate (warns)."),
+    ]):
+        func = option(func)
+    return func
+
+
+#: --endpoint, --timeout, --retries, --insecure: for any command that runs queries.
+ENDPOINT_OPTIONS = _endpoint_options
+
+
+def executor_for(store_path: str | None, endpoint: str | None, timeout: float = 60.0,
+                 retries: int = 3, insecure: bool = False) -> Any:
+    """A RemoteEndpoint when an endpoint is configured, else the local store's executor."""
+    from trialkg.remote.config import resolve_endpoint
+
+    url = resolve_endpoint(endpoint)
+    if url is not None:
+        from trialkg.remote import RemoteEndpoint
+
+        if insecure:
+            err("trialkg: warning: TLS certificate checks are off (--insecure)")
+        return RemoteEndpoint(url, timeout=timeout, retries=retries, verify_tls=not insecure)
+    from trialkg.ingest import open_for_reading
+    from trialkg.queries import LocalExecutor
+
+    return LocalExecutor(open_for_reading(store_path))
+
+
 def err(message: str) -> None:
     """A message for people: stderr, never stdout."""
     click.echo(message, err=True)
 
 
-def run_main(group: Callable[..., Any]) -> None:
+def run_main(group: click.Group) -> None:
     """Run the click group; a TrialKGError becomes one line on stderr and exit status 1."""
     try:
         group.main(standalone_mode=False, prog_name="trialkg")

@@ -12,11 +12,12 @@ from pathlib import Path
 
 from trialkg.exceptions import InputFormatError, RecordError
 from trialkg.model import Study
+from trialkg.results import Evidence
 
 __all__ = ["SOURCES", "Item", "detect_format", "iter_files", "read_paths"]
 
-#: What a reader yields: a study, or the error that replaces one.
-Item = Study | RecordError
+#: What a reader yields: a study, published evidence, or the error that replaces one.
+Item = Study | Evidence | RecordError
 Reader = Callable[[Path, str], Iterator[Item]]
 
 
@@ -26,9 +27,23 @@ def _ctgov_json(path: Path, name: str) -> Iterator[Item]:
     return ctgov_json.read_file(path, name)
 
 
+def _ctgov_xml(path: Path, name: str) -> Iterator[Item]:
+    from trialkg.sources import ctgov_xml
+
+    return ctgov_xml.read_file(path, name)
+
+
+def _curated(path: Path, name: str) -> Iterator[Item]:
+    from trialkg.sources import curated
+
+    return curated.read_file(path, name)
+
+
 #: Format name -> reader(path, display_name). Detection is by extension, then content.
 SOURCES: dict[str, Reader] = {
     "ctgov-json": _ctgov_json,
+    "ctgov-xml": _ctgov_xml,
+    "curated": _curated,
 }
 
 _EXTENSIONS = {
@@ -36,6 +51,9 @@ _EXTENSIONS = {
     ".jsonl": "ctgov-json",
     ".ndjson": "ctgov-json",
     ".zip": "ctgov-json",
+    ".xml": "ctgov-xml",
+    ".yaml": "curated",
+    ".yml": "curated",
 }
 
 

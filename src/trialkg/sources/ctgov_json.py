@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from trialkg.exceptions import InputFormatError, RecordError
+from trialkg.exceptions import InputFormatError, RecordError, shown
 from trialkg.iris import is_nct_id, normalise_mesh_id
 from trialkg.model import (
     Arm,
@@ -30,6 +30,7 @@ from trialkg.model import (
     Site,
     Study,
 )
+from trialkg.sources.ctgov_json_results import parse_results
 
 __all__ = ["parse_study", "read_bytes", "read_file"]
 
@@ -169,7 +170,7 @@ def _peek_nct(obj: Any) -> str:
         value = obj["protocolSection"]["identificationModule"]["nctId"]
     except (KeyError, TypeError, IndexError):
         return ""
-    return value if isinstance(value, str) else ""
+    return value if isinstance(value, str) and len(value) <= 40 else ""  # no 1 MB "ids"
 
 
 # --- typed field access: a wrong type is a RecordError naming the field -------------------
@@ -198,7 +199,7 @@ class _Reader:
             raise self._fail(key, "an object", value)
         return _Reader(value or {}, f"{self.path}.{key}")
 
-    def str(self, key: str) -> str | None:
+    def text(self, key: str) -> str | None:
         value = self._get(key)
         if value is None:
             return None
@@ -207,7 +208,7 @@ class _Reader:
         text = str(value).strip()
         return text or None
 
-    def int(self, key: str) -> int | None:
+    def integer(self, key: str) -> int | None:
         value = self._get(key)
         if value is None:
             return None
@@ -219,7 +220,7 @@ class _Reader:
             raise self._fail(key, "a whole number", value) from None
         return number
 
-    def float(self, key: str) -> float | None:
+    def number(self, key: str) -> float | None:
         value = self._get(key)
         if value is None:
             return None
@@ -227,7 +228,7 @@ class _Reader:
             raise self._fail(key, "a number", value)
         return float(value)
 
-    def bool(self, key: str) -> bool | None:
+    def flag(self, key: str) -> bool | None:
         value = self._get(key)
         if value is None:
             return None
@@ -235,7 +236,7 @@ class _Reader:
             raise self._fail(key, "true or false", value)
         return value
 
-    def list(self, key: str) -> list[_Reader]:
+    def items(self, key: str) -> list[_Reader]:
         value = self._get(key)
         if value is None:
             return []
@@ -243,7 +244,7 @@ class _Reader:
             raise self._fail(key, "a list", value)
         return [_Reader(v, f"{self.path}.{key}[{i}]") for i, v in enumerate(value)]
 
-    def strs(self, key: str) -> list[str]:
+    def texts(self, key: str) -> list[str]:
         value = self._get(key)
         if value is None:
             return []
@@ -260,8 +261,8 @@ class _Reader:
 
     def date(self, key: str) -> DatePoint | None:
         struct = self.sub(key)
-        value = struct.str("date")
-        return DatePoint(value, struct.str("type")) if value else None
+        value = struct.text("date")
+        return DatePoint(value, struct.text("type")) if value else None
 
 
 def parse_study(obj: Any) -> Study:
@@ -284,31 +285,31 @@ def parse_study(obj: Any) -> Study:
     root = _Reader(obj, "")
     ps = root.sub("protocolSection")
     ident = ps.sub("identificationModule")
-    nct = ident.str("nctId")
+    nct = ident.text("nctId")
     if not nct:
         raise RecordError("record has no NCT id (protocolSection.identificationModule.nctId)")
     if not is_nct_id(nct):
-        raise RecordError(f"not an NCT id: {nct!r}")
+        raise RecordError(f"not an NCT id: {shown(nct)}")
     derived = root.sub("derivedSection")
     study = Study(trial_id=nct, source_format="ctgov-json")
-    study.version = derived.sub("miscInfoModule").str("versionHolder")
+    study.version = derived.sub("miscInfoModule").text("versionHolder")
 
-    study.org_study_id = ident.sub("orgStudyIdInfo").str("id")
+    study.org_study_id = ident.sub("orgStudyIdInfo").text("id")
     study.secondary_ids = [
-        SecondaryId(sid, s.str("type"), s.str("domain"))
-        for s in ident.list("secondaryIdInfos")
-        if (sid := s.str("id"))
+        SecondaryId(sid, s.text("type"), s.text("domain"))
+        for s in ident.items("secondaryIdInfos")
+        if (sid := s.text("id"))
     ]
-    study.brief_title = ident.str("briefTitle")
-    study.official_title = ident.str("officialTitle")
-    study.acronym = ident.str("acronym")
+    study.brief_title = ident.text("briefTitle")
+    study.official_title = ident.text("officialTitle")
+    study.acronym = ident.text("acronym")
     study.organization = _org(ident.sub("organization"), "fullName")
 
     status = ps.sub("statusModule")
-    study.overall_status = status.str("overallStatus")
-    study.last_known_status = status.str("lastKnownStatus")
-    study.why_stopped = status.str("whyStopped")
-    study.status_verified = status.str("statusVerifiedDate")
+    study.overall_status = status.text("overallStatus")
+    study.last_known_status = status.text("lastKnownStatus")
+    study.why_stopped = status.text("whyStopped")
+    study.status_verified = status.text("statusVerifiedDate")
     study.start = status.date("startDateStruct")
     study.primary_completion = status.date("primaryCompletionDateStruct")
     study.completion = status.date("completionDateStruct")
@@ -318,100 +319,100 @@ def parse_study(obj: Any) -> Study:
 
     sponsors = ps.sub("sponsorCollaboratorsModule")
     study.lead_sponsor = _org(sponsors.sub("leadSponsor"), "name")
-    study.collaborators = [o for c in sponsors.list("collaborators") if (o := _org(c, "name"))]
+    study.collaborators = [o for c in sponsors.items("collaborators") if (o := _org(c, "name"))]
     party = sponsors.sub("responsibleParty")
-    study.responsible_party_type = party.str("type")
-    study.responsible_party_name = party.str("investigatorFullName") or party.str(
+    study.responsible_party_type = party.text("type")
+    study.responsible_party_name = party.text("investigatorFullName") or party.text(
         "oldNameTitle"
     )
 
     desc = ps.sub("descriptionModule")
-    study.brief_summary = desc.str("briefSummary")
-    study.detailed_description = desc.str("detailedDescription")
+    study.brief_summary = desc.text("briefSummary")
+    study.detailed_description = desc.text("detailedDescription")
 
     conds = ps.sub("conditionsModule")
-    study.conditions = conds.strs("conditions")
-    study.keywords = conds.strs("keywords")
+    study.conditions = conds.texts("conditions")
+    study.keywords = conds.texts("keywords")
 
     design = ps.sub("designModule")
-    study.study_type = design.str("studyType")
-    study.phases = design.strs("phases")
+    study.study_type = design.text("studyType")
+    study.phases = design.texts("phases")
     info = design.sub("designInfo")
-    study.allocation = info.str("allocation")
-    study.intervention_model = info.str("interventionModel")
-    study.primary_purpose = info.str("primaryPurpose")
+    study.allocation = info.text("allocation")
+    study.intervention_model = info.text("interventionModel")
+    study.primary_purpose = info.text("primaryPurpose")
     masking = info.sub("maskingInfo")
-    study.masking = masking.str("masking")
-    study.who_masked = masking.strs("whoMasked")
+    study.masking = masking.text("masking")
+    study.who_masked = masking.texts("whoMasked")
     enrollment = design.sub("enrollmentInfo")
-    study.enrollment = enrollment.int("count")
-    study.enrollment_type = enrollment.str("type")
+    study.enrollment = enrollment.integer("count")
+    study.enrollment_type = enrollment.text("type")
 
     arms = ps.sub("armsInterventionsModule")
     study.arms = [
-        Arm(label, a.str("type"), a.str("description"))
-        for a in arms.list("armGroups")
-        if (label := a.str("label"))
+        Arm(label, a.text("type"), a.text("description"))
+        for a in arms.items("armGroups")
+        if (label := a.text("label"))
     ]
     study.interventions = [
         Intervention(
             name=iname,
-            type=i.str("type"),
-            description=i.str("description"),
-            other_names=i.strs("otherNames"),
-            arm_labels=i.strs("armGroupLabels"),
+            type=i.text("type"),
+            description=i.text("description"),
+            other_names=i.texts("otherNames"),
+            arm_labels=i.texts("armGroupLabels"),
         )
-        for i in arms.list("interventions")
-        if (iname := i.str("name"))
+        for i in arms.items("interventions")
+        if (iname := i.text("name"))
     ]
 
     outcomes = ps.sub("outcomesModule")
     for kind in ("primary", "secondary", "other"):
-        for o in outcomes.list(f"{kind}Outcomes"):
-            measure = o.str("measure")
+        for entry in outcomes.items(f"{kind}Outcomes"):
+            measure = entry.text("measure")
             if measure:
                 study.outcomes.append(
-                    Outcome(kind, measure, o.str("description"), o.str("timeFrame"))
+                    Outcome(kind, measure, entry.text("description"), entry.text("timeFrame"))
                 )
 
     elig = ps.sub("eligibilityModule")
     if elig.obj:
         study.eligibility = Eligibility(
-            criteria=elig.str("eligibilityCriteria"),
-            sex=elig.str("sex"),
-            gender_based=elig.bool("genderBased"),
-            minimum_age=elig.str("minimumAge"),
-            maximum_age=elig.str("maximumAge"),
-            std_ages=elig.strs("stdAges"),
-            healthy_volunteers=elig.bool("healthyVolunteers"),
-            study_population=elig.str("studyPopulation"),
-            sampling_method=elig.str("samplingMethod"),
+            criteria=elig.text("eligibilityCriteria"),
+            sex=elig.text("sex"),
+            gender_based=elig.flag("genderBased"),
+            minimum_age=elig.text("minimumAge"),
+            maximum_age=elig.text("maximumAge"),
+            std_ages=elig.texts("stdAges"),
+            healthy_volunteers=elig.flag("healthyVolunteers"),
+            study_population=elig.text("studyPopulation"),
+            sampling_method=elig.text("samplingMethod"),
         )
 
     contacts = ps.sub("contactsLocationsModule")
-    for loc in contacts.list("locations"):
+    for loc in contacts.items("locations"):
         geo = loc.sub("geoPoint")
         study.sites.append(
             Site(
-                facility=loc.str("facility"),
-                city=loc.str("city"),
-                state=loc.str("state"),
-                zip=loc.str("zip"),
-                country=loc.str("country"),
-                status=loc.str("status"),
-                lat=geo.float("lat"),
-                lon=geo.float("lon"),
+                facility=loc.text("facility"),
+                city=loc.text("city"),
+                state=loc.text("state"),
+                zip=loc.text("zip"),
+                country=loc.text("country"),
+                status=loc.text("status"),
+                lat=geo.number("lat"),
+                lon=geo.number("lon"),
             )
         )
     study.officials = [
-        Official(oname, o.str("affiliation"), o.str("role"))
-        for o in contacts.list("overallOfficials")
-        if (oname := o.str("name"))
+        Official(oname, o.text("affiliation"), o.text("role"))
+        for o in contacts.items("overallOfficials")
+        if (oname := o.text("name"))
     ]
     study.references = [
-        Reference(r.str("pmid"), r.str("citation"), r.str("type"))
-        for r in ps.sub("referencesModule").list("references")
-        if r.str("pmid") or r.str("citation")
+        Reference(r.text("pmid"), r.text("citation"), r.text("type"))
+        for r in ps.sub("referencesModule").items("references")
+        if r.text("pmid") or r.text("citation")
     ]
 
     cb = derived.sub("conditionBrowseModule")
@@ -421,31 +422,32 @@ def parse_study(obj: Any) -> Study:
     study.intervention_mesh = _meshes(ib, "meshes")
     study.intervention_mesh_ancestors = _meshes(ib, "ancestors")
 
-    has_results = root.bool("hasResults")
+    has_results = root.flag("hasResults")
     study.has_results = bool(has_results) or bool(obj.get("resultsSection"))
+    study.results = parse_results(root.sub("resultsSection"))
     return study
 
 
 def _org(reader: _Reader, key: str) -> Organization | None:
-    name = reader.str(key)
-    return Organization(name, reader.str("class")) if name else None
+    name = reader.text(key)
+    return Organization(name, reader.text("class")) if name else None
 
 
 def _meshes(browse: _Reader, key: str) -> list[MeshTerm]:
     """Direct MeSH terms (``meshes``) or ancestors, with the browse leaves' relevance."""
     relevance: dict[str, str] = {}
     as_found: dict[str, str] = {}
-    for leaf in browse.list("browseLeaves"):
-        leaf_name = leaf.str("name")
+    for leaf in browse.items("browseLeaves"):
+        leaf_name = leaf.text("name")
         if leaf_name:
-            if rel := leaf.str("relevance"):
+            if rel := leaf.text("relevance"):
                 relevance[leaf_name.lower()] = rel
-            if found := leaf.str("asFound"):
+            if found := leaf.text("asFound"):
                 as_found[leaf_name.lower()] = found
     terms: list[MeshTerm] = []
     seen: set[str] = set()
-    for m in browse.list(key):
-        raw = m.str("id")
+    for m in browse.items(key):
+        raw = m.text("id")
         if not raw:
             continue
         try:
@@ -455,7 +457,7 @@ def _meshes(browse: _Reader, key: str) -> list[MeshTerm]:
         if ui in seen:
             continue
         seen.add(ui)
-        term = m.str("term")
+        term = m.text("term")
         key_name = (term or "").lower()
         terms.append(
             MeshTerm(

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Score the MeSH linker against ClinicalTrials.gov's own condition → MeSH mapping.
+
+    python scripts/score_linker.py [DATA_DIR] [--keywords] [--per-record]
+
+DATA_DIR (default ``../shared/data/ctgov-v2`` from the repository root) holds API v2 JSON:
+single records, ``{"studies": [...]}`` pages and bare arrays. Each study counts once (the
+last copy read, files in name order). Input: ``conditionsModule.conditions`` (and
+``keywords`` with ``--keywords``); truth: ``conditionBrowseModule.meshes[].id``, normalised.
+A prediction is the set of descriptors linked from the input; studies without truth terms
+are skipped. Micro-averaged precision and recall over (study, UI) pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from trialkg.iris import normalise_mesh_id  # noqa: E402
+from trialkg.mesh.linker import Linker  # noqa: E402
+from trialkg.mesh.load import load_vocabulary  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "ctgov-v2"
+#: Branches ClinicalTrials.gov's condition browse draws from (diseases, mental disorders,
+#: behaviour, and the phenomena and processes that hold "Disease Progression", "Recurrence").
+CONDITION_BRANCHES = ("C", "F01", "F03")
+
+
+def studies(data_dir: Path) -> Iterator[dict[str, Any]]:
+    for path in sorted(data_dir.glob("*.json")):
+        data = json.loads(path.read_text("utf-8"))
+        if isinstance(data, list):
+            yield from data
+        elif isinstance(data, dict) and isinstance(data.get("studies"), list):
+            yield from data["studies"]
+        elif isinstance(data, dict):
+            yield data
+
+
+def load_cases(data_dir: Path, use_keywords: bool) -> dict[str, tuple[list[str], set[str]]]:
+    cases: dict[str, tuple[list[str], set[str]]] = {}
+    for study in studies(data_dir):
+        protocol = study.get("protocolSection", {})
+        nct = protocol.get("identificationModule", {}).get("nctId", "?")
+        conditions = protocol.get("conditionsModule", {})
+        texts = list(conditions.get("conditions", []))
+        if use_keywords:
+            texts += conditions.get("keywords", [])
+        meshes = study.get("derivedSection", {}).get("conditionBrowseModule", {}).get("meshes", [])
+        truth = {normalise_mesh_id(m["id"]) for m in meshes if "id" in m}
+        cases[nct] = (texts, truth)
+    return cases
+
+
+def score(
+    linker: Linker, cases: dict[str, tuple[list[str], set[str]]], per_record: bool
+) -> dict[str, float]:
+    tp = fp = fn = 0
+    for nct, (texts, truth) in sorted(cases.items()):
+        if not truth:
+            continue
+        predicted = {link.ui for text in texts for link in linker.link(text)}
+        tp += len(predicted & truth)
+        fp += len(predicted - truth)
+        fn += len(truth - predicted)
+        if per_record and predicted != truth:
+            print(f"{nct}\tmissed={sorted(truth - predicted)}\textra={sorted(predicted - truth)}"
+                  f"\t{texts}", file=sys.stderr)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return {"tp": tp, "fp": fp, "fn": fn, "precision": precision, "recall": recall}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--keywords", action="store_true", help="also link the keywords")
+    parser.add_argument("--all-branches", action="store_true",
+                        help="link to every descriptor, not only condition branches")
+    parser.add_argument("--flat", action="store_true",
+                        help="longest matches only (no terms nested inside a match)")
+    parser.add_argument("--per-record", action="store_true", help="list differences on stderr")
+    args = parser.parse_args(argv)
+    if not args.data_dir.is_dir():
+        print(f"score_linker: no data directory {args.data_dir}", file=sys.stderr)
+        return 1
+    started = time.perf_counter()
+    vocab = load_vocabulary()
+    linker = Linker(
+        vocab,
+        branches=None if args.all_branches else CONDITION_BRANCHES,
+        nested=not args.flat,
+    )
+    cases = load_cases(args.data_dir, args.keywords)
+    result = score(linker, cases, args.per_record)
+    scored = sum(1 for _, truth in cases.values() if truth)
+    print(f"MeSH {vocab.version} linker vs ClinicalTrials.gov condition browse")
+    print(f"{'studies':<12}{len(cases):>8}   (with truth terms: {scored})")
+    for key in ("tp", "fp", "fn"):
+        print(f"{key:<12}{result[key]:>8}")
+    print(f"{'precision':<12}{result['precision']:>8.3f}")
+    print(f"{'recall':<12}{result['recall']:>8.3f}")
+    print(f"{'seconds':<12}{time.perf_counter() - started:>8.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""query list/show/run and sparql: stored and ad hoc SPARQL over the store.
+
+Exit status: 0 success, 1 the query failed (syntax, evaluation, store), 2 a usage error
+(unknown query, unknown or bad parameter, bad ``-p`` syntax).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from trialkg.cli.common import CONTEXT_SETTINGS, ENDPOINT_OPTIONS, STORE_OPTION, err, executor_for
+from trialkg.exceptions import ParameterError, UnknownQueryError
+from trialkg.formats import FORMATS
+
+__all__ = ["COMMANDS"]
+
+_RESULT_FORMATS = ["table", "csv", "tsv", "json", "md"]
+
+OUTPUT_FORMAT_OPTION = click.option(
+    "--format", "fmt", type=click.Choice(_RESULT_FORMATS + sorted(FORMATS)), default=None,
+    help="table (default), csv, tsv, json (W3C SPARQL results) or md for SELECT/ASK; an RDF "
+         "format for CONSTRUCT/DESCRIBE (default turtle). Default: from -o's extension.")
+OUTPUT_OPTION = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Write the results to this file instead of stdout.")
+
+
+class UsageProblem(click.ClickException):
+    """A usage error found after parsing (bad parameter, unknown query): exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        err(f"trialkg: error: {self.message}")
+
+
+def _library() -> Any:
+    from trialkg.queries import QueryLibrary
+
+    return QueryLibrary.default()
+
+
+def _find(name: str) -> Any:
+    try:
+        return _library().get(name)
+    except UnknownQueryError as exc:
+        raise UsageProblem(str(exc)) from None
+
+
+def _emit(result: Any, fmt: str | None, output: Path | None) -> None:
+    from trialkg.queries.output import format_for_output, write_result
+
+    chosen = format_for_output(fmt, output, result)
+    if output is None:
+        rows = write_result(result, chosen, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    else:
+        with output.open("wb") as f:
+            rows = write_result(result, chosen, f)
+        err(f"wrote {output} ({chosen})")
+    if rows is not None:
+        err(f"{rows} row{'s' if rows != 1 else ''}")
+
+
+@click.group("query", context_settings=CONTEXT_SETTINGS)
+def query() -> None:
+    """Stored SPARQL queries: list them, show one, run one with parameters."""
+
+
+@query.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              help="table for people; json (name, summary, tags, params) for tools.")
+@click.option("--tag", default=None, help="Only queries with this tag.")
+def list_queries(fmt: str, tag: str | None) -> None:
+    """The stored queries with their summaries."""
+    queries = [q for q in _library() if tag is None or tag in q.tags]
+    if fmt == "json":
+        import orjson
+
+        data = [q.summary_dict() for q in queries]
+        sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+        return
+    from trialkg.queries.output import text_table
+
+    rows = [[q.name, ", ".join(p.name for p in q.params), q.summary] for q in queries]
+    click.echo(text_table(["name", "params", "summary"], rows))
+
+
+@query.command("show")
+@click.argument("name")
+def show(name: str) -> None:
+    """A stored query's header (summary, parameters, example) and its SPARQL."""
+    q = _find(name)
+    if q.path is not None:
+        click.echo(q.path.read_text(encoding="utf-8"), nl=False)
+    else:
+        click.echo(q.sparql, nl=False)
+
+
+@query.command("run")
+@click.argument("name")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="A parameter value (repeatable); see `trialkg query show NAME`.")
+@OUTPUT_FORMAT_OPTION
+@OUTPUT_OPTION
+@STORE_OPTION
+@ENDPOINT_OPTIONS
+@click.option("--print-query", is_flag=True,
+              help="Print the query with its parameters bound (VALUES) instead of running it.")
+def run(name: str, params: tuple[str, ...], fmt: str | None, output: Path | None,
+        store_path: str | None, endpoint: str | None, timeout: float, retries: int,
+        insecure: bool, print_query: bool) -> None:
+    """Run a stored query, e.g. `trialkg query run trials-by-sponsor -p sponsor=Bayer`.
+
+    Runs on the local store (or the bundled graph), or on a SPARQL endpoint with --endpoint.
+    """
+    from trialkg.queries import (
+        LocalExecutor,
+        bound_text,
+        chain_resolvers,
+        mesh_resolver_for,
+        parse_assignments,
+        vocabulary_resolver,
+    )
+
+    q = _find(name)
+    try:
+        values = parse_assignments(params)
+        executor = executor_for(store_path, endpoint, timeout, retries, insecure)
+        # MeSH names: the graph's own labels first (local), then the MeSH vocabulary.
+        resolver = (chain_resolvers(mesh_resolver_for(executor), vocabulary_resolver())
+                    if isinstance(executor, LocalExecutor) else vocabulary_resolver())
+        text = bound_text(q, values, resolver=resolver)
+    except ParameterError as exc:
+        raise UsageProblem(str(exc)) from None
+    if print_query:
+        click.echo(text, nl=False)
+        return
+    _emit(executor.query(text), fmt, output)
+
+
+@click.command("sparql", context_settings=CONTEXT_SETTINGS)
+@click.argument("query_text", metavar="QUERY", required=False)
+@click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8"),
+              default=None, help="Read the query from this file ('-' for stdin).")
+@OUTPUT_FORMAT_OPTION
+@OUTPUT_OPTION
+@STORE_OPTION
+@ENDPOINT_OPTIONS
+def sparql(query_text: str | None, query_file: Any, fmt: str | None, output: Path | None,
+           store_path: str | None, endpoint: str | None, timeout: float, retries: int,
+           insecure: bool) -> None:
+    """Run an ad hoc SPARQL query: QUERY as an argument, -f FILE, or '-' to read stdin.
+
+    Every named graph is part of the default graph, and trialkg's prefixes (tkg:, ctid:,
+    mesh:, meshv:, rdfs:, schema:, ...) are predeclared. Runs on the local store (or the
+    bundled graph), or on a SPARQL endpoint with --endpoint.
+    """
+    if (query_text is None) == (query_file is None):
+        raise click.UsageError("give the query as an argument, with -f FILE, or '-' for stdin")
+    if query_file is not None:
+        text = query_file.read()
+    elif query_text == "-":
+        text = sys.stdin.read()
+    else:
+        text = str(query_text)
+    executor = executor_for(store_path, endpoint, timeout, retries, insecure)
+    _emit(executor.query(text), fmt, output)
+
+
+COMMANDS: list[click.Command] = [query, sparql]

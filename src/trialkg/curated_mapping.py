@@ -1,0 +1,80 @@
+"""The RDF a curated record adds to its study's graph: where the facts come from, and a
+one-line summary of each curated result.
+
+The detailed results (outcomes, groups, measurements) are mapped by ``trialkg.results_mapping``;
+the summary here is a plain-text companion that simple queries can show in one column.
+
+>>> from trialkg.results import Measurement, OutcomeResult
+>>> result_summary(OutcomeResult("primary", "Tumour response", time_frame="14 weeks",
+...     unit="participants", measurements=[Measurement(None, "5", category_title="Shrank",
+...     denominator="14"), Measurement(None, "6", category_title="Stable", denominator="14")]))
+'Tumour response (14 weeks): Shrank 5/14, Stable 6/14 participants'
+"""
+
+from __future__ import annotations
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from trialkg.iris import DCTERMS, PROV, RDF, TKG, XSD
+from trialkg.model import Study
+from trialkg.results import OutcomeResult, SourceRef, StudyResults
+
+__all__ = ["curated_quads", "result_summary", "source_quads"]
+
+_DATE = NamedNode(XSD + "date")
+
+
+def _tkg(local: str) -> NamedNode:
+    return NamedNode(TKG + local)
+
+
+def result_summary(outcome: OutcomeResult) -> str:
+    """A curated outcome in one line: title, time frame, each value over its denominator."""
+    head = outcome.title + (f" ({outcome.time_frame})" if outcome.time_frame else "")
+    parts = []
+    units = {m.unit or outcome.unit for m in outcome.measurements}
+    for m in outcome.measurements:
+        label = " ".join(x for x in (m.class_title, m.category_title) if x)
+        value = f"{m.value}/{m.denominator}" if m.denominator else (m.value or "NA")
+        if len(units) > 1 and (m.unit or outcome.unit):
+            value += f" {m.unit or outcome.unit}"
+        parts.append(f"{label} {value}".strip())
+    tail = ", ".join(parts)
+    if len(units) == 1 and (unit := next(iter(units))):
+        tail += f" {unit}"
+    return f"{head}: {tail}" if tail else head
+
+
+def source_quads(graph: NamedNode, ref: SourceRef) -> list[Quad]:
+    """The graph ``prov:wasDerivedFrom`` the source page, with its retrieval date."""
+    page = NamedNode(ref.url)
+    out = [
+        Quad(graph, NamedNode(PROV + "wasDerivedFrom"), page, graph),
+        Quad(page, NamedNode(RDF + "type"), _tkg("SourcePage"), graph),
+        Quad(page, _tkg("retrievedOn"), Literal(ref.retrieved, datatype=_DATE), graph),
+    ]
+    if ref.title:
+        out.append(Quad(page, NamedNode(DCTERMS + "title"), Literal(ref.title), graph))
+    if ref.citation:
+        out.append(Quad(page, NamedNode(DCTERMS + "bibliographicCitation"),
+                        Literal(ref.citation), graph))
+    if ref.doi:
+        out.append(Quad(page, _tkg("doi"), Literal(ref.doi), graph))
+    if ref.pmid:
+        out.append(Quad(page, _tkg("pmid"), Literal(ref.pmid), graph))
+    return out
+
+
+def curated_quads(graph: NamedNode, trial: NamedNode, study: Study) -> list[Quad]:
+    """Provenance of a curated record and one ``tkg:resultSummary`` per curated outcome."""
+    out: list[Quad] = []
+    if isinstance(study.source_ref, SourceRef):
+        out.extend(source_quads(graph, study.source_ref))
+    results = study.results
+    if isinstance(results, StudyResults) and results.source is not None:
+        if results.source != study.source_ref:
+            out.extend(source_quads(graph, results.source))
+        for outcome in results.outcomes:
+            out.append(Quad(trial, _tkg("resultSummary"), Literal(result_summary(outcome)),
+                            graph))
+    return out

@@ -1,0 +1,66 @@
+"""Keep the MeSH named graph in step with the studies in a store.
+
+The graph holds every MeSH descriptor the studies (and evidence records) link to, directly or
+as a registry ancestor, plus all their ancestors, with NLM's vocabulary and the materialised
+``tkg:rollsUpTo`` closure that makes roll-up queries a join. It is rebuilt only when the set of
+used identifiers changed (a digest of that set is kept on the graph).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pyoxigraph as ox
+
+from trialkg.exceptions import MeshError
+from trialkg.iris import MESH, TKG, normalise_mesh_id
+from trialkg.store import MESH_GRAPH, TrialStore
+
+__all__ = ["refresh_mesh_graph", "used_mesh_ids"]
+
+_LINK_PROPERTIES = (
+    "conditionMesh",
+    "conditionMeshAncestor",
+    "interventionMesh",
+    "interventionMeshAncestor",
+    "mesh",
+    "aboutCondition",
+    "aboutIntervention",
+)
+_USED_DIGEST = ox.NamedNode(TKG + "meshInputDigest")
+
+
+def used_mesh_ids(store: TrialStore) -> list[str]:
+    """Every MeSH UI the data links to, normalised and sorted."""
+    path = "|".join(f"<{TKG}{p}>" for p in _LINK_PROPERTIES)
+    rows = store.store.query(
+        f"SELECT DISTINCT ?m WHERE {{ GRAPH ?g {{ ?s {path} ?m }} "
+        f"FILTER(STRSTARTS(STR(?m), '{MESH}')) }}"
+    )
+    assert isinstance(rows, ox.QuerySolutions)
+    uis: set[str] = set()
+    for row in rows:
+        term = row[0]
+        if isinstance(term, ox.NamedNode):
+            try:
+                uis.add(normalise_mesh_id(term.value))
+            except MeshError:
+                continue
+    return sorted(uis)
+
+
+def refresh_mesh_graph(store: TrialStore, *, force: bool = False) -> bool:
+    """Rebuild the MeSH graph if the used identifiers changed; True when it was rebuilt."""
+    from trialkg.mesh import load_vocabulary, mesh_graph_quads
+
+    uis = used_mesh_ids(store)
+    digest = hashlib.sha256(" ".join(uis).encode()).hexdigest()[:32]
+    graph = ox.NamedNode(MESH_GRAPH)
+    if not force:
+        for q in store.store.quads_for_pattern(graph, _USED_DIGEST, None, graph):
+            if isinstance(q.object, ox.Literal) and q.object.value == digest:
+                return False
+    quads = list(mesh_graph_quads(uis, load_vocabulary()))
+    quads.append(ox.Quad(graph, _USED_DIGEST, ox.Literal(digest), graph))
+    store.replace_graph(MESH_GRAPH, quads)
+    return True

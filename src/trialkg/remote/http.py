@@ -1,0 +1,158 @@
+"""One HTTP request with credentials, a timeout, TLS checks and bounded retries (stdlib only).
+
+Retried with exponential backoff (``backoff · 2^n`` seconds, at most ``retries`` times): HTTP
+5xx answers and connection failures (refused, reset, DNS). Not retried: 4xx answers (the
+server's own error text is reported, first lines) and read timeouts (a slow query is not made
+faster by sending it again). Every message passes through :func:`~trialkg.remote.config.redact`.
+
+Why not SPARQLWrapper here: it opens URLs with the process-global ``urllib`` opener (no
+per-endpoint TLS context for ``--insecure``), takes whole-second timeouts only, and folds the
+status and body of an error into its exception text; this client keeps those apart.
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from trialkg.exceptions import AuthenticationError, EndpointError
+from trialkg.remote.config import Credentials, redact, redact_url, strip_userinfo
+
+__all__ = ["HttpClient", "HttpError", "Response"]
+
+USER_AGENT = "trialkg (https://w3id.org/trialkg/)"
+MAX_ERROR_LINES = 5
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    content_type: str
+    body: bytes
+
+
+class HttpError(EndpointError):
+    """The server answered with an error status; ``message`` holds its own text."""
+
+    def __init__(self, text: str, *, status: int, message: str) -> None:
+        super().__init__(text)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class HttpClient:
+    """Sends requests to one server; see the module docstring for what is retried."""
+
+    timeout: float = 60.0
+    retries: int = 3
+    backoff: float = 0.5
+    credentials: Credentials | None = field(default=None, repr=False)
+    verify_tls: bool = True
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+
+    def __post_init__(self) -> None:
+        context = ssl.create_default_context()
+        if not self.verify_tls:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        # Our own opener (the process-global one stays untouched); *_proxy variables apply.
+        self._opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context))
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        what: str = "request",
+    ) -> Response:
+        """Send one request (retrying as described); raise on anything but 2xx.
+
+        :raises AuthenticationError: 401/403.
+        :raises HttpError: any other error status (after retries for 5xx).
+        :raises EndpointError: the server cannot be reached (after retries) or timed out.
+        """
+        target = strip_userinfo(url)
+        shown = redact_url(url).split("?", 1)[0]
+        all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
+        if self.credentials is not None:
+            all_headers["Authorization"] = self.credentials.header()
+        attempt = 0
+        while True:
+            req = urllib.request.Request(target, data=body, method=method, headers=all_headers)
+            try:
+                with self._opener.open(req, timeout=self.timeout) as resp:
+                    return Response(resp.status, resp.headers.get("Content-Type", ""),
+                                    resp.read())
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+                message = self._clean(_first_lines(exc.read()))
+                exc.close()
+                if status >= 500 and attempt < self.retries:
+                    self.sleep(self.backoff * 2**attempt)
+                    attempt += 1
+                    continue
+                raise self._http_error(status, message, shown, what, attempt) from None
+            except TimeoutError:
+                raise EndpointError(
+                    f"{what} to {shown} timed out after {self.timeout:g} s "
+                    "(raise --timeout, or simplify the query)"
+                ) from None
+            except (urllib.error.URLError, ConnectionError) as exc:
+                reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+                if isinstance(reason, TimeoutError):
+                    raise EndpointError(
+                        f"{what} to {shown} timed out after {self.timeout:g} s"
+                    ) from None
+                if isinstance(reason, ssl.SSLError):
+                    raise EndpointError(
+                        f"TLS check failed for {shown}: {self._clean(str(reason))} "
+                        "(use --insecure only if you trust this network)"
+                    ) from None
+                if attempt < self.retries:
+                    self.sleep(self.backoff * 2**attempt)
+                    attempt += 1
+                    continue
+                tries = f" (tried {attempt + 1} times)" if attempt else ""
+                raise EndpointError(
+                    f"cannot reach {shown}: {self._clean(_reason_text(reason))}{tries}"
+                ) from None
+
+    def _clean(self, text: str) -> str:
+        return redact(text, self.credentials)
+
+    def _http_error(self, status: int, message: str, shown: str, what: str,
+                    attempt: int) -> EndpointError:
+        tries = f" after {attempt + 1} tries" if attempt else ""
+        detail = f": {message}" if message else ""
+        if status in (401, 407):
+            hint = ("wrong credentials" if self.credentials is not None else
+                    "set TRIALKG_ENDPOINT_USER and TRIALKG_ENDPOINT_PASSWORD, "
+                    "TRIALKG_ENDPOINT_TOKEN, or a ~/.netrc entry for the host")
+            return AuthenticationError(
+                f"{shown} needs authentication (HTTP {status}; {hint}){detail}")
+        if status == 403:
+            return AuthenticationError(f"{shown} refused the {what} (HTTP 403){detail}")
+        return HttpError(f"{what} to {shown} failed with HTTP {status}{tries}{detail}",
+                         status=status, message=message)
+
+
+def _first_lines(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace").strip()
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    out = " | ".join(lines[:MAX_ERROR_LINES])
+    return out[:500] + ("…" if len(out) > 500 else "")
+
+
+def _reason_text(reason: object) -> str:
+    if isinstance(reason, ConnectionRefusedError):
+        return "connection refused (is the server running? check the URL and port)"
+    if isinstance(reason, OSError) and reason.strerror:
+        return str(reason.strerror)
+    return str(reason)

@@ -1,0 +1,160 @@
+"""`trialkg serve` as a subprocess on 127.0.0.1: protocol formats, read-only, limit, page."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+import pytest
+from servers import free_port, wait_until_up
+
+pytestmark = pytest.mark.shared
+
+LIMIT = 7
+COUNT = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
+MANY = "SELECT ?s ?p ?o { ?s ?p ?o }"
+TRIAL = "NCT00763412"
+
+
+@pytest.fixture(scope="module")
+def served(real_store: Path) -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trialkg", "serve", "--store", str(real_store), "--port",
+         str(port), "--limit", str(LIMIT), "--timeout", "20"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy(),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base + "/")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def fetch(url: str, *, data: bytes | None = None, headers: dict[str, str] | None = None
+          ) -> tuple[int, dict[str, str], bytes]:
+    req = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+@pytest.mark.parametrize(("accept", "fmt"), [
+    ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
+    ("application/sparql-results+xml", ox.QueryResultsFormat.XML),
+    ("text/tab-separated-values", ox.QueryResultsFormat.TSV),
+])
+def test_get_select_each_format(served: str, real_store: Path, accept: str,
+                                fmt: ox.QueryResultsFormat) -> None:
+    status, headers, body = fetch(f"{served}/sparql?{urlencode({'query': COUNT})}",
+                                  headers={"Accept": accept})
+    assert status == 200
+    assert headers["Content-Type"].startswith(accept)
+    rows = list(ox.parse_query_results(body, format=fmt))
+    from trialkg.store import TrialStore
+
+    assert int(rows[0]["n"].value) == len(TrialStore.open(real_store, read_only=True))
+
+
+def test_post_csv_and_form(served: str) -> None:
+    text = f"SELECT ?p {{ ctid:{TRIAL} ?p ?o }} LIMIT 1"
+    status, headers, body = fetch(served + "/sparql", data=text.encode(), headers={
+        "Content-Type": "application/sparql-query", "Accept": "text/csv"})
+    assert status == 200 and headers["Content-Type"].startswith("text/csv")
+    assert body.splitlines()[0] == b"p" and len(body.splitlines()) == 2
+    status, _, body = fetch(served + "/sparql", data=urlencode({"query": "ASK {}"}).encode(),
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 200 and b'"boolean":true' in body
+
+
+@pytest.mark.parametrize(("accept", "fmt"), [
+    ("text/turtle", ox.RdfFormat.TURTLE), ("application/n-triples", ox.RdfFormat.N_TRIPLES)])
+def test_construct_formats(served: str, accept: str, fmt: ox.RdfFormat) -> None:
+    text = f"CONSTRUCT {{ ctid:{TRIAL} ?p ?o }} WHERE {{ ctid:{TRIAL} ?p ?o }}"
+    status, headers, body = fetch(f"{served}/sparql?{urlencode({'query': text})}",
+                                  headers={"Accept": accept})
+    assert status == 200 and headers["Content-Type"].startswith(accept)
+    triples = list(ox.parse(body, format=fmt))
+    assert len(triples) == LIMIT  # the trial has more statements than the limit
+    assert headers["X-TrialKG-Truncated"] == str(LIMIT)
+
+
+def test_result_limit(served: str) -> None:
+    status, headers, body = fetch(f"{served}/sparql?{urlencode({'query': MANY})}")
+    assert status == 200
+    assert len(list(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))) == LIMIT
+    assert headers["X-TrialKG-Truncated"] == str(LIMIT)
+    _, headers, _ = fetch(f"{served}/sparql?{urlencode({'query': COUNT})}")
+    assert "X-TrialKG-Truncated" not in headers
+
+
+def test_updates_refused(served: str) -> None:
+    for data, ctype in [
+        (b"DROP ALL", "application/sparql-update"),
+        (urlencode({"update": "DROP ALL"}).encode(), "application/x-www-form-urlencoded"),
+        (b"INSERT DATA { <http://a> <http://b> <http://c> }", "application/sparql-query"),
+    ]:
+        status, _, body = fetch(served + "/sparql", data=data, headers={"Content-Type": ctype})
+        assert status == 403, body
+        assert b"read-only" in body
+    status, _, _ = fetch(f"{served}/sparql?{urlencode({'query': COUNT})}")
+    assert status == 200
+
+
+def test_bad_query_and_format(served: str) -> None:
+    status, _, body = fetch(f"{served}/sparql?{urlencode({'query': 'SELECT * { ?s }'})}")
+    assert status == 400 and b"malformed query" in body
+    status, _, body = fetch(f"{served}/sparql?{urlencode({'query': COUNT})}",
+                            headers={"Accept": "image/png"})
+    assert status == 406
+
+
+def test_remote_endpoint_on_served(served: str) -> None:
+    from trialkg.remote import RemoteEndpoint
+
+    endpoint = RemoteEndpoint(served + "/sparql", retries=0, auth=False)
+    assert endpoint.ask(f"ASK {{ ctid:{TRIAL} ?p ?o }}") is True
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        exe = shutil.which(name)
+        if exe:
+            return exe
+    pytest.skip("needs Chromium for the page check (apt-get install -y chromium)")
+
+
+@pytest.mark.slow
+def test_page_in_headless_chromium(served: str, tmp_path: Path) -> None:
+    from trialkg.resources import queries_dir
+
+    stored = sorted(queries_dir().glob("*.rq"))
+    name = stored[0].stem if stored else ""
+    exe = _chromium()
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run(
+            [exe, "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=10000",
+             "--dump-dom", f"{served}/?{urlencode({'query': name, 'run': '1'})}"],
+            capture_output=True, text=True, timeout=120,
+        )
+    dom = done.stdout
+    assert "<h1>trialkg SPARQL</h1>" in dom, done.stderr[-2000:]
+    assert 'id="result-table"' in dom, dom[-3000:]
+    assert dom.count("<tr>") >= 2  # a header row and at least one result row
+    if name:
+        assert f'<option value="{name}"' in dom

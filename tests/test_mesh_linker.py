@@ -1,0 +1,138 @@
+"""The free-text linker: known links, methods, speed.
+
+Every expected link can be checked in ``src/trialkg/mesh/data/descriptors.tsv.gz``: D018222
+"Fibromatosis, Aggressive" has entry term "Desmoid"; D018223 "Dermatofibrosarcoma" has
+"Dermatofibrosarcoma Protuberans"; D000068877 is "Imatinib Mesylate"; D000072657 "ST Elevation
+Myocardial Infarction" has "STEMI"; supplementary record C000002 "bevonium" maps to D001561.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from trialkg.mesh import BUNDLED_DIR, load_vocabulary
+from trialkg.mesh.linker import METHODS, Linker
+
+
+@pytest.fixture(scope="module")
+def linker() -> Linker:
+    return Linker(load_vocabulary(BUNDLED_DIR))
+
+
+def one(linker: Linker, text: str) -> tuple[str, str, str]:
+    links = linker.link(text)
+    assert len(links) == 1, links
+    return links[0].ui, links[0].method, links[0].matched_text
+
+
+@pytest.mark.parametrize(
+    ("text", "ui", "method"),
+    [
+        ("Desmoid", "D018222", "exact"),
+        ("desmoid tumours", "D018222", "partial"),
+        ("Aggressive Fibromatosis", "D018222", "exact"),
+        ("Fibromatosis, Aggressive", "D018222", "exact"),
+        ("dermatofibrosarcoma protuberans", "D018223", "exact"),
+        ("Dermatofibrosarcoma Protuberans (DFSP)", "D018223", "partial"),
+        ("imatinib", "D000068877", "salt"),
+        ("Imatinib Mesylate", "D000068877", "exact"),
+        ("Caries, Dental", "D003731", "exact"),
+        ("Brain Tumor", "D001932", "exact"),
+        ("Lung Non-Small Cell Carcinoma", "D002289", "exact"),  # word order is free
+        ("STEMI", "D000072657", "abbreviation"),
+        ("bevonium", "D001561", "supplementary"),
+    ],
+)
+def test_known_links(linker: Linker, text: str, ui: str, method: str) -> None:
+    assert one(linker, text)[:2] == (ui, method)
+
+
+def test_longest_match_inside_phrase(linker: Linker) -> None:
+    text = "recurrent or refractory aggressive fibromatosis"
+    assert one(linker, text) == ("D018222", "partial", "aggressive fibromatosis")
+
+
+def test_labels_and_via(linker: Linker) -> None:
+    [imatinib] = linker.link("imatinib")
+    assert imatinib.label == "Imatinib Mesylate"
+    [bevonium] = linker.link("bevonium")
+    assert bevonium.via == "C000002"
+
+
+def test_abbreviations_are_case_sensitive(linker: Linker) -> None:
+    assert linker.link("stemi") == []
+
+
+def test_non_prefix_blocks_match(linker: Linker) -> None:
+    uis = {x.ui for x in linker.link("Stage IIIA Non-Small Cell Lung Cancer")}
+    assert "D018288" not in uis  # Carcinoma, Small Cell
+
+
+def test_several_conditions_in_one_string(linker: Linker) -> None:
+    links = linker.link("Desmoid tumor and dermatofibrosarcoma protuberans")
+    assert [x.ui for x in links] == ["D018222", "D018223"]
+    assert all(x.method in METHODS for x in links)
+
+
+def test_no_link(linker: Linker) -> None:
+    assert linker.link("") == []
+    assert linker.link("xyzzy plugh 42") == []
+
+
+def test_branches_restrict(linker: Linker) -> None:
+    diseases = Linker(linker.vocab, branches=("C",))
+    assert diseases.link("imatinib") == []
+    assert [x.ui for x in diseases.link("Desmoid")] == ["D018222"]
+
+
+def test_pathogen_stands_for_its_infection(linker: Linker) -> None:
+    conditions = Linker(linker.vocab, branches=("C", "F03"))
+    # COVID-19 (D000086382) has the entry term "SARS-CoV-2 Infection"
+    assert [x.ui for x in conditions.link("SARS-CoV-2")] == ["D000086382"]
+    assert [x.ui for x in linker.link("SARS-CoV-2")] == ["D000086402"]  # the virus itself
+
+
+def test_nested_heads(linker: Linker) -> None:
+    nested = Linker(linker.vocab, nested=True, branches=("C",))
+    assert {x.ui for x in nested.link("Atopic Dermatitis")} == {"D003876", "D003872"}
+    # a generic head ("Disease") is not reported on its own
+    assert {x.ui for x in nested.link("Coronary Artery Disease")} == {"D003324"}
+
+
+def test_batch_is_fast(linker: Linker) -> None:
+    texts = [f"{t} {i}" for i in range(500) for t in (
+        "Desmoid", "metastatic breast cancer", "Type 2 Diabetes", "chronic myeloid leukaemia")]
+    started = time.perf_counter()
+    results = linker.link_many(texts)
+    elapsed = time.perf_counter() - started
+    assert len(results) == 2000
+    assert elapsed < 5, f"2,000 strings took {elapsed:.1f} s"
+
+
+def test_index_cache(linker: Linker, tmp_path: Path) -> None:
+    first = Linker(linker.vocab, cache_dir=tmp_path)
+    files = sorted(p.name for p in (tmp_path / "mesh").iterdir())
+    assert len(files) == 1 and files[0].endswith("-index.marshal")
+    assert first.link("bevonium")[0].via == "C000002"  # builds and caches the second index
+    assert len(list((tmp_path / "mesh").iterdir())) == 2
+    for f in (tmp_path / "mesh").iterdir():
+        f.write_bytes(b"not marshal data")  # a corrupt cache is rebuilt, not an error
+    again = Linker(linker.vocab, cache_dir=tmp_path)
+    assert again.link("Desmoid") == linker.link("Desmoid")
+    cached = Linker(linker.vocab, cache_dir=tmp_path)
+    assert cached.link("imatinib") == linker.link("imatinib")
+    # vocabularies built in memory are never cached
+    Linker(linker.vocab.extended([]), cache_dir=tmp_path / "other")
+    assert not (tmp_path / "other").exists()
+
+
+def test_index_cache_keeps_few_files(linker: Linker, tmp_path: Path) -> None:
+    from trialkg.mesh import linker as linker_module
+
+    for n in range(5):  # five option sets → five keys; only the newest few are kept
+        Linker(linker.vocab, branches=(f"C0{n}",), cache_dir=tmp_path, supplementary=False)
+    kept = list((tmp_path / "mesh").glob("linker-*-index.marshal"))
+    assert len(kept) == linker_module._KEEP_CACHES
