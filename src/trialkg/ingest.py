@@ -2,39 +2,60 @@
 
 from __future__ import annotations
 
+import signal
 import sys
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from trialkg.exceptions import StoreError
 from trialkg.iris import GRAPH
-from trialkg.sources import Item, read_paths
-from trialkg.store import IngestReport, TrialStore, default_store_path
+from trialkg.locking import writer_pid
+from trialkg.sources import Item, iter_files, read_paths
+from trialkg.store import (
+    BATCH_SIZE,
+    ONTOLOGY_GRAPH,
+    IngestReport,
+    TrialStore,
+    default_store_path,
+)
 
-__all__ = ["ingest_paths", "open_for_reading", "open_for_writing", "resolve_graphs"]
+__all__ = [
+    "after_ingest",
+    "ingest_paths",
+    "open_for_reading",
+    "open_for_writing",
+    "resolve_graphs",
+]
 
 
-def open_for_writing(store_path: str | Path | None) -> TrialStore:
-    """Open (creating) a writable store; a new store gets the ontology graph."""
-    store = TrialStore.open(store_path)
-    if not store.store.contains_named_graph(_ontology_node()):
+def open_for_writing(store_path: str | Path | None, *, wait: bool = False) -> TrialStore:
+    """Open (creating) a writable store under its write lock; a new store gets the ontology.
+
+    :raises StoreLockedError: another process is writing the store (unless ``wait``).
+    """
+    store = TrialStore.open(store_path, wait=wait)
+    if not store.store.contains_named_graph(ox.NamedNode(ONTOLOGY_GRAPH)):
         store.load_ontology()
     return store
 
 
-def _ontology_node() -> ox.NamedNode:
-
-    from trialkg.store import ONTOLOGY_GRAPH
-
-    return ox.NamedNode(ONTOLOGY_GRAPH)
-
-
 def open_for_reading(store_path: str | Path | None) -> TrialStore:
-    """The user's store read-only; the bundled graph in memory when there is no store."""
+    """The user's store read-only; the bundled graph in memory when there is no store.
+
+    Readers never wait for a writer: they see the studies committed when they opened the
+    store (a note on stderr says so when an ingest is running).
+    """
     where = Path(store_path) if store_path is not None else default_store_path()
     if TrialStore.exists(where):
+        pid = writer_pid(where)
+        if pid is not None:
+            who = f"pid {pid}" if pid > 0 else "another process"
+            print(f"note: the store is being written by {who}; showing the studies committed "
+                  "so far", file=sys.stderr)
         return TrialStore.open(where, read_only=True)
     if store_path is not None:
         raise StoreError(f"no store at {where} (run `trialkg ingest --store {where} ...`)")
@@ -51,56 +72,109 @@ def resolve_graphs(store: TrialStore, names: Iterable[str]) -> list[str]:
         iri = name if "://" in name else GRAPH + (f"study/{name}" if name.startswith("NCT")
                                                   else name)
         if iri not in known:
-            raise StoreError(f"no named graph {iri} in the store (see `trialkg stats`)")
+            raise StoreError(f"no named graph {iri} in the store (see `trialkg graphs`)")
         out.append(iri)
     return out
 
 
 def ingest_paths(
-    paths: list[Path], store_path: str | Path | None, *, progress: bool | None = None
+    paths: list[Path],
+    store_path: str | Path | None,
+    *,
+    progress: bool | None = None,
+    wait: bool = False,
+    batch_size: int | None = None,
 ) -> IngestReport:
-    """Ingest files and directories into the store, with a progress bar on a terminal."""
-    store = open_for_writing(store_path)
-    show = sys.stderr.isatty() if progress is None else progress
-    items: Iterable[Item] = read_paths(paths)
-    if not show:
-        report = store.ingest(items)
-    else:
-        from rich.console import Console
-        from rich.progress import (
-            Progress,
-            SpinnerColumn,
-            TextColumn,
-            TimeElapsedColumn,
-        )
+    """Ingest files and directories into the store, with a progress bar on a terminal.
 
-        console = Console(stderr=True)
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TextColumn("{task.completed} studies"),
-            TextColumn("{task.fields[rate]}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("ingesting", total=None, rate="")
+    Files are read one record at a time (JSON Lines line by line, zips member by member),
+    so memory stays flat whatever the corpus size.
 
-            def tick(_item: Item) -> None:
-                bar.advance(task)
-                elapsed = bar.tasks[0].elapsed or 0.0
-                done = bar.tasks[0].completed
-                if elapsed > 0:
-                    bar.update(task, rate=f"{done / elapsed:,.0f}/s")
-
-            report = store.ingest(items, on_item=tick)
-    after_ingest(store)
-    store.flush()
+    :raises StoreLockedError: another process is writing the store (unless ``wait``).
+    """
+    store = open_for_writing(store_path, wait=wait)
+    try:
+        files = list(iter_files(paths))
+        show = sys.stderr.isatty() if progress is None else progress
+        size = batch_size or BATCH_SIZE
+        with _stop_on_ctrl_c() as stop:
+            if not show:
+                report = store.ingest(read_paths(files), batch_size=size, stop=stop)
+            else:
+                report = _ingest_with_progress(store, files, size, stop)
+        after_ingest(store, report)
+    finally:
+        store.close()
     return report
 
 
-def after_ingest(store: TrialStore) -> None:
-    """Bring the shared graphs (MeSH) up to date with the studies in the store."""
-    from trialkg.mesh_graph import refresh_mesh_graph
+@contextmanager
+def _stop_on_ctrl_c() -> Iterator[threading.Event]:
+    """The first Ctrl-C sets the event (the ingest stops between records, with every
+    committed batch kept); a second one interrupts at once."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
 
+    def handler(_signum: int, _frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _ingest_with_progress(store: TrialStore, files: list[Path], batch_size: int,
+                          stop: threading.Event) -> IngestReport:
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,.0f} studies"),
+        TextColumn("{task.fields[rate]}"),
+        TextColumn("file {task.fields[file]}/{task.fields[files]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("ingesting", total=None, rate="", file=0, files=len(files))
+
+        def items() -> Iterator[Item]:
+            for n, path in enumerate(files, start=1):
+                bar.update(task, file=n, description=f"ingesting {path.name}")
+                yield from read_paths([path])
+
+        def tick(_item: Item) -> None:
+            bar.advance(task)
+            state = bar.tasks[0]
+            elapsed = state.elapsed or 0.0
+            if elapsed > 0:
+                bar.update(task, rate=f"{state.completed / elapsed:,.0f} studies/s")
+
+        return store.ingest(items(), on_item=tick, batch_size=batch_size, stop=stop)
+
+
+def after_ingest(store: TrialStore, report: IngestReport | None = None) -> None:
+    """Bring the shared graphs (MeSH) up to date with the studies in the store.
+
+    With a ``report``, the MeSH graph is refreshed only when the set of MeSH ids in use may
+    have changed: a study was replaced (ids may have gone), or a loaded study uses an id the
+    MeSH graph does not describe yet. Without one (after ``remove``), always.
+    """
+    try:
+        from trialkg.mesh_graph import refresh_mesh_graph
+    except ImportError:  # the MeSH package is not part of this build
+        return
+    if report is not None and not report.replaced and not store.mesh_ids_missing(
+        report.mesh_ids
+    ):
+        return
     refresh_mesh_graph(store)

@@ -10,6 +10,11 @@ Writes are transactional: a batch of new studies goes in with one ``extend`` (al
 nothing); a changed study is replaced by one SPARQL update that drops and re-inserts its
 graph, so readers never see a half-written study and an interruption leaves each study
 either fully in (old or new version) or fully out.
+
+Concurrency: one writer at a time holds ``trialkg.lock`` in the store directory (see
+:mod:`trialkg.locking`); a second writer fails with :class:`StoreLockedError` naming the
+writer's pid, or waits with ``wait=True``. Readers open the store read-only, take no lock
+and see the studies committed when they opened it.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,15 +32,20 @@ import pyoxigraph as ox
 
 from trialkg.exceptions import RecordError, StoreError, StoreLockedError
 from trialkg.iris import GRAPH, TKG, graph_iri, study_graph_iri
+from trialkg.locking import WriteLock, locked_message
 from trialkg.model import Study
 from trialkg.results import Evidence
 
 __all__ = [
+    "BATCH_QUADS",
+    "BATCH_SIZE",
     "MESH_GRAPH",
     "ONTOLOGY_GRAPH",
+    "GraphInfo",
     "IngestReport",
     "TrialStore",
     "default_store_path",
+    "graph_kind",
 ]
 
 ONTOLOGY_GRAPH = graph_iri("ontology")
@@ -41,7 +53,13 @@ MESH_GRAPH = graph_iri("mesh")
 STUDY_GRAPH_PREFIX = GRAPH + "study/"
 _RECORD_VERSION = ox.NamedNode(TKG + "recordVersion")
 _RECORD_DIGEST = ox.NamedNode(TKG + "recordDigest")
+#: A batch is committed (one transaction) at this many studies or this many quads.
 BATCH_SIZE = 500
+BATCH_QUADS = 250_000
+#: Oxigraph's bulk loader splits its input in chunks of this many quads (one atomic file
+#: ingestion each); a batch must stay below it to be all or nothing.
+_BULK_CHUNK = 1_000_000
+_ANY_MESH = "*"
 
 
 def default_store_path() -> Path:
@@ -69,6 +87,11 @@ class IngestReport:
     failed: int = 0
     triples: int = 0
     errors: list[str] = field(default_factory=list)
+    #: MeSH ids used by the studies written (to decide whether the MeSH graph needs a
+    #: refresh); ``"*"`` when a record of another kind was written.
+    mesh_ids: set[str] = field(default_factory=set)
+    #: Ctrl-C stopped the ingest; the counts cover the batches committed before it.
+    interrupted: bool = False
 
     @property
     def ok(self) -> bool:
@@ -85,16 +108,61 @@ class IngestReport:
             parts.append(f"{self.older} older than the stored version (kept the stored one)")
         parts.append(f"{self.failed} failed")
         parts.append(f"{self.triples} triples written")
-        return ", ".join(parts)
+        text = ", ".join(parts)
+        if self.interrupted:
+            text = "interrupted: " + text + " (the batch in progress was discarded whole)"
+        return text
+
+
+@dataclass
+class GraphInfo:
+    """One named graph of the store, with what its provenance says about it."""
+
+    iri: str
+    kind: str
+    triples: int
+    version: str | None = None
+    ingested: str | None = None
+    source: str | None = None
+
+    def as_dict(self) -> dict[str, str | int | None]:
+        return {"graph": self.iri, "kind": self.kind, "triples": self.triples,
+                "version": self.version, "ingested": self.ingested, "source": self.source}
+
+
+def graph_kind(iri: str) -> str:
+    """``study``, ``ontology``, ``mesh`` ...: the first path segment under the graph namespace.
+
+    >>> graph_kind("https://w3id.org/trialkg/graph/study/NCT00122473")
+    'study'
+    """
+    if not iri.startswith(GRAPH):
+        return "other"
+    return iri[len(GRAPH):].split("/", 1)[0] or "other"
+
+
+_GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+_GRAPH_PROVENANCE = f"PREFIX tkg: <{TKG}>" + """
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT ?g (SAMPLE(?v) AS ?version) (SAMPLE(?t) AS ?time) (SAMPLE(?f) AS ?file) WHERE {
+  GRAPH ?g {
+    { ?g tkg:recordVersion ?v } UNION { ?g prov:generatedAtTime ?t }
+    UNION { ?g tkg:sourceFile ?f } UNION { ?x owl:versionInfo ?v }
+  }
+} GROUP BY ?g
+"""
 
 
 class TrialStore:
     """A trialkg dataset in Oxigraph: on disk for a user's store, in memory for tests."""
 
-    def __init__(self, store: ox.Store, path: Path | None = None, read_only: bool = False):
+    def __init__(self, store: ox.Store, path: Path | None = None, read_only: bool = False,
+                 lock: WriteLock | None = None):
         self.store = store
         self.path = path
         self.read_only = read_only
+        self._lock = lock
 
     # --- opening ---------------------------------------------------------------------
 
@@ -104,35 +172,53 @@ class TrialStore:
         return cls(ox.Store())
 
     @classmethod
-    def open(cls, path: Path | str | None = None, *, read_only: bool = False) -> TrialStore:
+    def open(
+        cls, path: Path | str | None = None, *, read_only: bool = False, wait: bool = False
+    ) -> TrialStore:
         """Open (creating it for writing) the store at ``path`` or the per-user default.
 
-        :raises StoreLockedError: another process is writing to the store.
+        A writer takes the store's write lock first; with ``wait`` it waits for another
+        writer to finish instead of failing. Readers never wait.
+
+        :raises StoreLockedError: another process is writing to the store (and not ``wait``).
         :raises StoreError: the store does not exist (read-only) or cannot be opened.
         """
         where = Path(path) if path is not None else default_store_path()
+        if read_only:
+            if not where.is_dir():
+                raise StoreError(f"no store at {where} (run `trialkg ingest` first)")
+            return cls(_open_read_only(where), where, read_only=True)
         try:
-            if read_only:
-                if not where.is_dir():
-                    raise StoreError(f"no store at {where} (run `trialkg ingest` first)")
-                return cls(ox.Store.read_only(str(where)), where, read_only=True)
             where.mkdir(parents=True, exist_ok=True)
-            return cls(ox.Store(str(where)), where)
         except OSError as exc:
-            if isinstance(exc, StoreError):
-                raise
-            text = str(exc)
-            if "lock" in text.lower():
-                raise StoreLockedError(
-                    f"the store at {where} is in use by another trialkg process "
-                    "(wait for it to finish, or use --store for another store)"
-                ) from None
-            raise StoreError(f"cannot open the store at {where}: {text}") from None
+            raise StoreError(f"cannot create the store at {where}: {exc}") from None
+        lock = WriteLock(where)
+        lock.acquire(wait=wait)
+        try:
+            return cls(_open_rocksdb(where, wait), where, lock=lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    def close(self) -> None:
+        """Flush and release the write lock (the RocksDB files close with the object)."""
+        if self._lock is not None:
+            self.flush()
+            self.store = ox.Store()  # drop the last reference: RocksDB closes its files
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> TrialStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @staticmethod
     def exists(path: Path | str | None = None) -> bool:
+        """Whether an Oxigraph store has been created at ``path`` (or the default)."""
         where = Path(path) if path is not None else default_store_path()
-        return where.is_dir() and any(where.iterdir())
+        return (where / "CURRENT").is_file()
 
     def flush(self) -> None:
         if not self.read_only and self.path is not None:
@@ -193,19 +279,32 @@ class TrialStore:
         *,
         on_item: Callable[[Study | Evidence | RecordError], None] | None = None,
         batch_size: int = BATCH_SIZE,
+        stop: threading.Event | None = None,
     ) -> IngestReport:
-        """Load studies and evidence records (replacing earlier versions); errors are counted."""
+        """Load studies and evidence records (replacing earlier versions); errors are counted.
+
+        A study whose stored record version is the same (or newer) is skipped before it is
+        mapped; one with another version, or no version, is mapped and then skipped if its
+        digest equals the stored one. Studies are committed in batches: the new ones with
+        one ``extend``, the changed ones with one drop-and-insert update, each a single
+        transaction. When ``stop`` is set (the CLI sets it on Ctrl-C), or on a
+        KeyboardInterrupt, the ingest stops before the next record: the batch in progress is
+        dropped whole and the report (``interrupted``) counts what was committed.
+        """
         from trialkg.mapping import record_graph_iri, study_quads
         from trialkg.results_mapping import evidence_graph_iri, evidence_quads
 
         report = IngestReport()
         new: dict[str, list[ox.Quad]] = {}
         changed: dict[str, list[ox.Quad]] = {}
+        pending_mesh: set[str] = set()
+        pending = 0
 
         def commit() -> None:
+            nonlocal pending
             if new:
                 quads = [q for qs in new.values() for q in qs]
-                self.store.extend(quads)
+                self._add_new(quads)
                 report.loaded += len(new)
                 report.triples += len(quads)
             if changed:
@@ -213,51 +312,92 @@ class TrialStore:
                 report.loaded += len(changed)
                 report.replaced += len(changed)
                 report.triples += sum(len(qs) for qs in changed.values())
+            report.mesh_ids |= pending_mesh
             new.clear()
             changed.clear()
+            pending_mesh.clear()
+            pending = 0
 
-        for item in items:
-            if on_item is not None:
-                on_item(item)
-            if isinstance(item, RecordError):
-                report.failed += 1
-                report.errors.append(str(item))
-                continue
-            if isinstance(item, Evidence):  # published evidence: a graph per record key
-                graph, version = evidence_graph_iri(item.key), None
-            else:
-                graph, version = record_graph_iri(item), item.version
-            if graph in new or graph in changed:  # the same study twice in one batch
-                commit()
-            stored_version, stored_digest = self._stored_version(graph)
-            if stored_version is not None and version:
-                if version == stored_version:
-                    report.unchanged += 1
+        try:
+            for item in items:
+                if stop is not None and stop.is_set():
+                    report.interrupted = True
+                    return report
+                if on_item is not None:
+                    on_item(item)
+                if isinstance(item, RecordError):
+                    report.failed += 1
+                    report.errors.append(str(item))
                     continue
-                if version < stored_version:  # ISO dates compare as text
-                    report.older += 1
+                if isinstance(item, Evidence):  # published evidence: a graph per record key
+                    graph, version = evidence_graph_iri(item.key), None
+                else:
+                    graph, version = record_graph_iri(item), item.version
+                if graph in new or graph in changed:  # the same study twice in one batch
+                    commit()
+                stored_version, stored_digest = self._stored_version(graph)
+                if stored_version is not None and version:
+                    if version == stored_version:
+                        report.unchanged += 1
+                        continue
+                    if version < stored_version:  # ISO dates compare as text
+                        report.older += 1
+                        continue
+                try:
+                    quads = (evidence_quads(item) if isinstance(item, Evidence)
+                             else study_quads(item))
+                except (ValueError, TypeError) as exc:  # a record the mapping cannot express
+                    report.failed += 1
+                    where = ((item.record, item.key) if isinstance(item, Evidence)
+                             else (item.source, item.record or item.trial_id))
+                    report.errors.append(str(RecordError(f"cannot map record: {exc}",
+                                                         source=where[0], record=where[1])))
                     continue
-            try:
-                quads = evidence_quads(item) if isinstance(item, Evidence) else study_quads(item)
-            except (ValueError, TypeError) as exc:  # a record the mapping cannot express
-                report.failed += 1
-                where = ((item.record, item.key) if isinstance(item, Evidence)
-                         else (item.source, item.record or item.trial_id))
-                report.errors.append(str(RecordError(f"cannot map record: {exc}",
-                                                     source=where[0], record=where[1])))
-                continue
-            if stored_digest is not None:
-                digest = next(_lexical(q.object) for q in quads if q.predicate == _RECORD_DIGEST)
-                if digest == stored_digest:
-                    report.unchanged += 1
-                    continue
-                changed[graph] = quads
-            else:
-                new[graph] = quads
-            if len(new) + len(changed) >= batch_size:
-                commit()
-        commit()
+                if stored_digest is not None:
+                    if _digest_of(quads) == stored_digest:
+                        report.unchanged += 1
+                        continue
+                    changed[graph] = quads
+                else:
+                    new[graph] = quads
+                if isinstance(item, Study):
+                    pending_mesh.update(_mesh_ids(item))
+                else:  # evidence links MeSH its own way: let the MeSH refresh decide
+                    pending_mesh.add(_ANY_MESH)
+                pending += len(quads)
+                if len(new) + len(changed) >= batch_size or pending >= BATCH_QUADS:
+                    commit()
+            commit()
+        except KeyboardInterrupt:
+            report.interrupted = True
         return report
+
+    def _add_new(self, quads: list[ox.Quad]) -> None:
+        """Add the quads of studies not yet in the store, in one atomic step.
+
+        On disk, under the write lock, this uses Oxigraph's bulk loader: below its chunk
+        size (1M quads) it writes one sorted file per index and ingests them all with one
+        RocksDB ``IngestExternalFiles`` call, which is atomic across column families, and
+        it skips the transaction log and memtables — several times faster than ``extend``.
+        In memory (no lock, no files), ``extend``: one transaction.
+        """
+        if self._lock is not None and len(quads) < _BULK_CHUNK:
+            self.store.bulk_extend(quads)
+        else:
+            self.store.extend(quads)
+
+    def mesh_ids_missing(self, ids: Iterable[str]) -> bool:
+        """Whether any of these MeSH ids has no description in the MeSH graph yet."""
+        from trialkg.iris import mesh_iri
+
+        g = ox.NamedNode(MESH_GRAPH)
+        for ui in ids:
+            if ui == _ANY_MESH:
+                return True
+            node = ox.NamedNode(mesh_iri(ui))
+            if next(iter(self.store.quads_for_pattern(node, None, None, g)), None) is None:
+                return True
+        return False
 
     def _stored_version(self, graph: str) -> tuple[str | None, str | None]:
         g = ox.NamedNode(graph)
@@ -269,6 +409,30 @@ class TrialStore:
         return version, digest
 
     # --- reading ---------------------------------------------------------------------
+
+    def graph_infos(self, graphs: Iterable[str] | None = None) -> list[GraphInfo]:
+        """Every named graph (or the given ones) with kind, triples, version, time, source.
+
+        Two aggregate queries over the whole store, evaluated inside Oxigraph.
+        """
+        wanted = set(graphs) if graphs is not None else None
+        infos: dict[str, GraphInfo] = {}
+        for row in self._select(_GRAPH_COUNTS):
+            iri = _lexical(row[0])
+            if wanted is None or iri in wanted:
+                infos[iri] = GraphInfo(iri, graph_kind(iri), int(_lexical(row[1])))
+        for row in self._select(_GRAPH_PROVENANCE):
+            info = infos.get(_lexical(row[0]))
+            if info is not None:
+                info.version = _lexical(row[1]) if row[1] is not None else None
+                info.ingested = _lexical(row[2]) if row[2] is not None else None
+                info.source = _lexical(row[3]) if row[3] is not None else None
+        return [infos[k] for k in sorted(infos)]
+
+    def _select(self, query: str) -> Iterator[ox.QuerySolution]:
+        solutions = self.store.query(query)
+        assert isinstance(solutions, ox.QuerySolutions)
+        yield from solutions
 
     def named_graphs(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
@@ -311,6 +475,58 @@ def _with_stable_blank_nodes(
         s, o = t.subject, t.object
         yield ox.Quad(stable(s) if isinstance(s, ox.BlankNode) else s, t.predicate,
                       stable(o) if isinstance(o, ox.BlankNode) else o, graph)
+
+
+def _digest_of(quads: list[ox.Quad]) -> str | None:
+    """The ``tkg:recordDigest`` that :func:`~trialkg.mapping.study_quads` put first."""
+    for q in quads:
+        if q.predicate == _RECORD_DIGEST:
+            return _lexical(q.object)
+    return None
+
+
+def _mesh_ids(study: Study) -> set[str]:
+    ids = {m.ui for m in study.condition_mesh}
+    ids.update(m.ui for m in study.intervention_mesh)
+    ids.update(m.ui for m in study.condition_mesh_ancestors)
+    ids.update(m.ui for m in study.intervention_mesh_ancestors)
+    for iv in study.interventions:
+        ids.update(m.ui for m in iv.mesh)
+    return ids
+
+
+#: RocksDB errors a reader can meet while a writer works: a compaction deleted a file between
+#: the moment the reader read the file list and the moment it opened the file, or the writer
+#: is still creating the store (its column families).
+_TRANSIENT = ("No such file", "Corruption", "Column family not found")
+
+
+def _open_read_only(where: Path, attempts: int = 10) -> ox.Store:
+    """Open read-only, retrying briefly on the transient errors of a concurrent writer."""
+    for attempt in range(attempts):
+        try:
+            return ox.Store.read_only(str(where))
+        except (OSError, RuntimeError) as exc:
+            text = str(exc)
+            if attempt + 1 < attempts and any(m in text for m in _TRANSIENT):
+                time.sleep(0.1 * (attempt + 1))
+                continue
+            raise StoreError(f"cannot open the store at {where}: {text.splitlines()[0]}"
+                             ) from None
+    raise AssertionError("unreachable")
+
+
+def _open_rocksdb(where: Path, wait: bool) -> ox.Store:
+    """Open the store read-write; RocksDB's own lock catches writers that are not trialkg."""
+    while True:
+        try:
+            return ox.Store(str(where))
+        except OSError as exc:
+            if "lock" not in str(exc).lower():
+                raise StoreError(f"cannot open the store at {where}: {exc}") from None
+            if not wait:
+                raise StoreLockedError(locked_message(where)) from None
+            time.sleep(0.5)
 
 
 def _replace_update(graphs: dict[str, list[ox.Quad]]) -> str:

@@ -20,6 +20,12 @@ FORMAT_OPTION = click.option(
     default=None,
     help=f"RDF format (default: from -o's extension, else {DEFAULT_FORMAT}).",
 )
+WAIT_OPTION = click.option(
+    "--wait/--no-wait",
+    default=False,
+    help="If another trialkg process is writing the store, wait for it to finish "
+    "(default: stop with a message naming it).",
+)
 GRAPH_OPTION = click.option(
     "--graph",
     "-g",
@@ -33,22 +39,31 @@ GRAPH_OPTION = click.option(
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @STORE_OPTION
+@WAIT_OPTION
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: when stderr is a terminal).")
-def ingest(paths: tuple[Path, ...], store_path: str | None, progress: bool | None) -> None:
+@click.option("--batch-size", type=click.IntRange(1), default=None, show_default=False,
+              help="Studies per transaction (default 500, fewer if they are large).")
+def ingest(paths: tuple[Path, ...], store_path: str | None, wait: bool,
+           progress: bool | None, batch_size: int | None) -> None:
     """Load trial records into the store.
 
     PATHS are files or directories: ClinicalTrials.gov API v2 JSON (one study, a download
-    array, an API page, JSON Lines, or the bulk ctg-studies.json.zip). A study already in
-    the store is replaced by its new version and skipped when unchanged. Each bad record
-    gets one line on stderr; the rest still load; the exit status is 1 if any failed.
+    array, an API page, JSON Lines, or the bulk ctg-studies.json.zip), read one record at
+    a time. A study already in the store is replaced by its new version and skipped when
+    unchanged. Studies are committed in batches, each all or nothing: after Ctrl-C or a
+    crash every study is either fully in or fully out. Each bad record gets one line on
+    stderr; the rest still load; the exit status is 1 if any failed, 130 if interrupted.
     """
     from trialkg.ingest import ingest_paths
 
-    report = ingest_paths(list(paths), store_path, progress=progress)
+    report = ingest_paths(list(paths), store_path, progress=progress, wait=wait,
+                          batch_size=batch_size)
     for message in report.errors:
         err(f"error: {message}")
     err(report.summary())
+    if report.interrupted:
+        sys.exit(130)
     if not report.ok:
         sys.exit(1)
 
@@ -105,15 +120,47 @@ def stats(store_path: str | None, fmt: str) -> None:
 
 
 @click.command()
+@click.argument("names", nargs=-1)
+@STORE_OPTION
+@click.option("--kind", "kinds", multiple=True,
+              help="Only graphs of this kind (repeatable): study, ontology, mesh ...")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              help="table for people, json for tools.")
+def graphs(names: tuple[str, ...], store_path: str | None, kinds: tuple[str, ...],
+           fmt: str) -> None:
+    """List the named graphs in the store with their versions.
+
+    One row per graph: IRI, kind, triples, record version (a study's
+    versionHolder date, the ontology's owl:versionInfo), ingest time and source file.
+    NAMES narrow the list (IRIs or short forms such as 'mesh' or 'NCT00122473').
+    """
+    from trialkg.graphs_table import render_graphs
+    from trialkg.ingest import open_for_reading, resolve_graphs
+
+    store = open_for_reading(store_path)
+    chosen = resolve_graphs(store, names) if names else None
+    infos = store.graph_infos(chosen)
+    if kinds:
+        infos = [i for i in infos if i.kind in kinds]
+    click.echo(render_graphs(infos, fmt), nl=False)
+
+
+@click.command()
 @click.argument("trial_ids", nargs=-1, required=True)
 @STORE_OPTION
-def remove(trial_ids: tuple[str, ...], store_path: str | None) -> None:
-    """Take studies (by NCT id) out of the store."""
-    from trialkg.ingest import open_for_writing
+@WAIT_OPTION
+def remove(trial_ids: tuple[str, ...], store_path: str | None, wait: bool) -> None:
+    """Take studies (by NCT id) out of the store.
 
-    store = open_for_writing(store_path)
-    removed = store.remove_studies(trial_ids)
-    store.flush()
+    Each study's graph is dropped in one step; the exit status is 1 if any id was not in
+    the store (the others are still removed).
+    """
+    from trialkg.ingest import after_ingest, open_for_writing
+
+    with open_for_writing(store_path, wait=wait) as store:
+        removed = store.remove_studies(trial_ids)
+        if removed:
+            after_ingest(store)
     missing = sorted(set(trial_ids) - set(removed))
     err(f"removed {len(removed)} studies" + (f"; not in the store: {', '.join(missing)}"
                                              if missing else ""))
@@ -121,4 +168,4 @@ def remove(trial_ids: tuple[str, ...], store_path: str | None) -> None:
         sys.exit(1)
 
 
-COMMANDS: list[click.Command] = [ingest, export, stats, remove]
+COMMANDS: list[click.Command] = [ingest, export, stats, graphs, remove]

@@ -43,21 +43,56 @@ def read_file(path: Path, name: str) -> Iterator[Item]:
     if suffix == ".zip":
         yield from _read_zip(path, name)
         return
+    if suffix in (".jsonl", ".ndjson"):
+        yield from _read_lines(path, name)
+        return
+    if _is_huge_array(path):
+        yield from _read_huge_array(path, name)
+        return
     try:
         data = path.read_bytes()
     except OSError as exc:
         yield InputFormatError(f"cannot read: {exc.strerror or exc}", source=name)
         return
-    if suffix in (".jsonl", ".ndjson"):
-        yield from _read_lines(data, name)
-    else:
-        yield from read_bytes(data, name)
+    yield from read_bytes(data, name)
 
 
-def _read_lines(data: bytes, name: str) -> Iterator[Item]:
-    for lineno, line in enumerate(data.splitlines(), start=1):
-        if line.strip():
-            yield from read_bytes(line, name, where=f"line {lineno}")
+def _read_lines(path: Path, name: str) -> Iterator[Item]:
+    """JSON Lines, one line in memory at a time."""
+    try:
+        with open(path, "rb") as handle:
+            for lineno, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield from read_bytes(line, name, where=f"line {lineno}")
+    except OSError as exc:
+        yield InputFormatError(f"cannot read: {exc.strerror or exc}", source=name)
+
+
+def _is_huge_array(path: Path) -> bool:
+    from trialkg.sources.json_stream import STREAM_FROM_BYTES, starts_with_array
+
+    try:
+        return path.stat().st_size >= STREAM_FROM_BYTES and starts_with_array(path)
+    except OSError:
+        return False
+
+
+def _read_huge_array(path: Path, name: str) -> Iterator[Item]:
+    """A top-level array too big to parse whole, one element at a time."""
+    from trialkg.sources.json_stream import MalformedArray, iter_array_elements
+
+    try:
+        for i, element in enumerate(iter_array_elements(path)):
+            try:
+                obj = orjson.loads(element)
+            except orjson.JSONDecodeError as exc:
+                yield InputFormatError(f"malformed JSON: {exc}", source=name, record=f"#{i}")
+                continue
+            yield _study_or_error(obj, name, f"#{i}")
+    except MalformedArray as exc:
+        yield InputFormatError(f"malformed JSON: {exc}", source=name)
+    except OSError as exc:
+        yield InputFormatError(f"cannot read: {exc.strerror or exc}", source=name)
 
 
 def _read_zip(path: Path, name: str) -> Iterator[Item]:

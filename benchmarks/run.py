@@ -1,0 +1,385 @@
+"""Benchmark trialkg at scale and print a Markdown table (also written to results.md).
+
+    python benchmarks/run.py [--sizes 1000,10000,100000] [--queries queries/] [--repeat 5]
+
+For each corpus size (made by make_corpus.py when missing) it measures, in one run:
+
+* **parse**: the same JSON Lines merely parsed with orjson (in this process);
+* **ingest**: ``trialkg ingest`` into a fresh store, in a subprocess: wall time and peak RSS
+  (from ``os.wait4``'s resource usage of that child);
+* **re-ingest**: the same files again (every study unchanged: the skip path);
+* **floor**: the same quads bulk-loaded by Oxigraph from an N-Quads file into a fresh store
+  (``Store.bulk_load``, in a subprocess) — what any loader of these triples pays;
+* **export**: ``trialkg export`` to Turtle;
+* **queries**: median latency of every stored query in ``queries/`` over ``--repeat`` runs,
+  with the parameters of its ``#+ example:`` line (a trial id becomes the corpus' first
+  trial) and the defaults of the others; a query with a required parameter and no example
+  value is reported as skipped.
+
+Timings are wall-clock seconds on whatever machine runs this; nothing here asserts a target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_rss_mb: float
+    stderr: str
+
+
+@dataclass
+class SizeResult:
+    size: int
+    corpus_mb: float
+    parse_s: float = 0.0
+    ingest: Run | None = None
+    reingest: Run | None = None
+    triples: int = 0
+    store_mb: float = 0.0
+    nquads_s: float = 0.0
+    floor_s: float = 0.0
+    turtle: Run | None = None
+    queries: dict[str, tuple[str, float | None, int]] = field(default_factory=dict)
+
+
+def timed(cmd: list[str]) -> Run:
+    """Run a command; wall time and the child's peak RSS (Linux: ru_maxrss in KiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read().decode("utf-8", "replace")
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err}")
+    return Run(seconds, usage.ru_maxrss / 1024, err)
+
+
+def trialkg(*args: str) -> list[str]:
+    return [sys.executable, "-m", "trialkg", *args]
+
+
+def du_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+
+
+def parse_only(path: Path) -> float:
+    start = time.perf_counter()
+    with open(path, "rb") as handle:
+        for line in handle:
+            orjson.loads(line)
+    return time.perf_counter() - start
+
+
+DUMP = """
+import sys, pyoxigraph as ox
+ox.Store.read_only(sys.argv[1]).dump(sys.argv[2], ox.RdfFormat.N_QUADS)
+"""
+#: A query slower than this (seconds) is timed once, not ``--repeat`` times.
+SLOW_QUERY_S = 2.0
+
+FLOOR = """
+import sys, pyoxigraph as ox
+ox.Store(sys.argv[1]).bulk_load(path=sys.argv[2], format=ox.RdfFormat.N_QUADS)
+"""
+
+
+# --- stored queries ---------------------------------------------------------------------
+
+
+@dataclass
+class StoredQuery:
+    name: str
+    text: str
+    params: list[dict[str, Any]]
+    example: dict[str, str]
+
+
+def read_queries(folder: Path) -> list[StoredQuery]:
+    """Every ``*.rq`` with its ``#+ params:`` list and ``#+ example:`` values (minimal YAML)."""
+    out = []
+    for path in sorted(folder.glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        params: list[dict[str, Any]] = []
+        example: dict[str, str] = {}
+        in_params = False
+        for line in text.splitlines():
+            if not line.startswith("#+"):
+                continue
+            body = line[2:].rstrip()
+            stripped = body.strip()
+            if stripped.startswith("example:"):
+                example = dict(re.findall(r"-p\s+(\w+)=(\S+)", stripped))
+            if re.match(r"\s?\w+:", body) and not body.startswith("   "):
+                in_params = stripped.startswith("params:")
+                continue
+            if in_params:
+                m = re.match(r"\s*(-\s+)?(\w+):\s*(.*)$", body)
+                if m:
+                    if m.group(1):
+                        params.append({})
+                    if params:
+                        params[-1][m.group(2)] = m.group(3).strip()
+        out.append(StoredQuery(path.stem, text, params, example))
+    return out
+
+
+def bind(query: StoredQuery, first_trial: str) -> dict[str, Any] | str:
+    """Substitutions for a query, or the reason it cannot run."""
+    import pyoxigraph as ox
+
+    from trialkg.iris import TKG, XSD, mesh_iri, trial_iri
+
+    subs: dict[Any, Any] = {}
+    for p in query.params:
+        name, kind = p.get("name", ""), p.get("type", "string")
+        value = query.example.get(name, p.get("default"))
+        if value is None:
+            if p.get("required") == "true":
+                return f"needs {name}"
+            continue
+        if kind == "nct":
+            term: Any = ox.NamedNode(trial_iri(first_trial))
+        elif kind == "mesh" and re.fullmatch(r"[DC]\d+", value):
+            term = ox.NamedNode(mesh_iri(value))
+        elif kind == "integer":
+            term = ox.Literal(value, datatype=ox.NamedNode(XSD + "integer"))
+        elif kind == "boolean":
+            term = ox.Literal(value.lower(), datatype=ox.NamedNode(XSD + "boolean"))
+        elif kind == "phase":
+            term = ox.NamedNode(TKG + "phase_" + ("PHASE" + value if value.isdigit()
+                                                  else value.upper()))
+        elif kind == "status":
+            term = ox.NamedNode(TKG + "status_" + value.upper())
+        else:
+            term = ox.Literal(value)
+        subs[ox.Variable(name)] = term
+    return subs
+
+
+def with_values(text: str, subs: dict[Any, Any]) -> str:
+    """The query with an inline ``VALUES`` block binding the parameters at the top of WHERE.
+
+    (pyoxigraph's ``substitutions`` only binds projected variables.) The values are RDF
+    terms serialised by Oxigraph, never raw text.
+    """
+    if not subs:
+        return text
+    names = " ".join(str(v) for v in subs)
+    values = " ".join(str(t) for t in subs.values())
+    block = f"VALUES ({names}) {{ ({values}) }}"
+    return re.sub(r"\bWHERE\s*\{", lambda m: m.group(0) + " " + block + " ", text, count=1,
+                  flags=re.IGNORECASE)
+
+
+def prepared_queries(folder: Path, first_trial: str) -> list[tuple[str, str, str | None]]:
+    """(name, kind, bound text or None) per stored query; kind is a reason when None.
+
+    Uses the project's own query library and binder (trialkg.queries) when this build has
+    them; otherwise the minimal header reader above.
+    """
+    try:
+        from trialkg.queries.library import QueryLibrary, pairs_to_dict
+        from trialkg.queries.run import bound_text
+    except ImportError:
+        out: list[tuple[str, str, str | None]] = []
+        for q in read_queries(folder):
+            subs = bind(q, first_trial)
+            kind = _kind([p.get("type", "") for p in q.params],
+                         [p.get("name", "") for p in q.params])
+            if isinstance(subs, str):
+                out.append((q.name, f"skipped: {subs}", None))
+            else:
+                out.append((q.name, kind, with_values(q.text, subs)))
+        return out
+    out = []
+    for sq in QueryLibrary.from_dir(folder):
+        values = pairs_to_dict(re.findall(r"-p\s+(\S+)", sq.example))
+        for p in sq.params:
+            if p.type == "nct" and p.name in values:
+                values[p.name] = first_trial
+        kind = _kind([p.type for p in sq.params], [p.name for p in sq.params])
+        try:
+            out.append((sq.name, kind, bound_text(sq, values)))
+        except Exception as exc:  # a parameter the example does not give
+            out.append((sq.name, f"skipped: {exc}", None))
+    return out
+
+
+def _kind(types: list[str], names: list[str]) -> str:
+    selective = any(t in ("nct", "mesh") for t in types) or any(
+        n in ("sponsor", "drug") for n in names)
+    return "selective" if selective else "whole-graph"
+
+
+def time_queries(store_dir: Path, folder: Path, repeat: int,
+                 first_trial: str) -> dict[str, tuple[str, float | None, int]]:
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(str(store_dir))
+    results: dict[str, tuple[str, float | None, int]] = {}
+    for name, kind, text in prepared_queries(folder, first_trial):
+        if text is None:
+            results[name] = (kind, None, 0)
+            continue
+        times, rows = [], 0
+        try:
+            for _ in range(repeat):
+                if times and times[0] > SLOW_QUERY_S:  # one run of a slow query is enough
+                    break
+                start = time.perf_counter()
+                answer = store.query(text, use_default_graph_as_union=True)
+                rows = 1 if isinstance(answer, ox.QueryBoolean) else sum(1 for _ in answer)
+                times.append(time.perf_counter() - start)
+        except (SyntaxError, OSError, ValueError, RuntimeError) as exc:
+            results[name] = (f"error: {str(exc).splitlines()[0][:60]}", None, 0)
+            continue
+        results[name] = (kind, statistics.median(times), rows)
+    return results
+
+
+# --- one size ---------------------------------------------------------------------------
+
+
+def run_size(size: int, args: argparse.Namespace) -> SizeResult:
+    corpus = args.corpus / f"corpus-{size}.jsonl"
+    if not corpus.exists():
+        subprocess.run([sys.executable, str(HERE / "make_corpus.py"), "--sizes", str(size),
+                        "--out", str(args.corpus)], check=True)
+    work = args.work / str(size)
+    subprocess.run(["rm", "-rf", str(work)], check=True)
+    work.mkdir(parents=True)
+    store = work / "store"
+    result = SizeResult(size, corpus.stat().st_size / 1e6)
+    log = lambda msg: print(f"[{size}] {msg}", file=sys.stderr, flush=True)  # noqa: E731
+
+    result.parse_s = parse_only(corpus)
+    log(f"parsed in {result.parse_s:.1f} s")
+    result.ingest = timed(trialkg("ingest", "--store", str(store), "--no-progress", str(corpus)))
+    log(f"ingest: {result.ingest.seconds:.1f} s, peak RSS {result.ingest.peak_rss_mb:,.0f} MiB;"
+        f" {result.ingest.stderr.strip()}")
+    m = re.search(r"(\d+) triples written", result.ingest.stderr)
+    result.triples = int(m.group(1)) if m else 0
+    result.store_mb = du_mb(store)
+    result.reingest = timed(trialkg("ingest", "--store", str(store), "--no-progress",
+                                    str(corpus)))
+    log(f"re-ingest: {result.reingest.seconds:.1f} s; {result.reingest.stderr.strip()}")
+
+    nq = work / "all.nq"
+    result.nquads_s = timed([sys.executable, "-c", DUMP, str(store), str(nq)]).seconds
+    floor = timed([sys.executable, "-c", FLOOR, str(work / "floor"), str(nq)])
+    result.floor_s = floor.seconds
+    log(f"floor bulk load: {result.floor_s:.1f} s")
+    nq.unlink()
+    subprocess.run(["rm", "-rf", str(work / "floor")], check=True)
+
+    result.turtle = timed(trialkg("export", "--store", str(store), "-o", str(work / "all.ttl")))
+    log(f"turtle export: {result.turtle.seconds:.1f} s")
+    (work / "all.ttl").unlink()
+
+    if args.queries.is_dir():
+        result.queries = time_queries(store, args.queries, args.repeat, "NCT90000000")
+        for name, (kind, seconds, rows) in result.queries.items():
+            log(f"query {name}: {kind}, "
+                + (f"{seconds * 1000:,.1f} ms, {rows} rows" if seconds is not None else "-"))
+    return result
+
+
+# --- report -----------------------------------------------------------------------------
+
+
+def render(results: list[SizeResult], args: argparse.Namespace) -> str:
+    import platform
+
+    lines = [
+        "# trialkg benchmark",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; load average at the end "
+        f"{os.getloadavg()[0]:.1f}. Corpus: real API v2 records resampled with fresh NCT ids "
+        "(benchmarks/make_corpus.py), JSON Lines.",
+        "",
+        "| studies | corpus MB | triples | parse s | ingest s | studies/s | peak RSS MiB "
+        "| ingest / (parse + floor) | floor bulk load s | re-ingest (unchanged) s "
+        "| store MB | Turtle export s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        assert r.ingest and r.reingest and r.turtle
+        ratio = r.ingest.seconds / (r.parse_s + r.floor_s) if r.floor_s else float("nan")
+        lines.append(
+            f"| {r.size:,} | {r.corpus_mb:,.0f} | {r.triples:,} | {r.parse_s:.1f} "
+            f"| {r.ingest.seconds:.1f} | {r.size / r.ingest.seconds:,.0f} "
+            f"| {r.ingest.peak_rss_mb:,.0f} | {ratio:.2f} | {r.floor_s:.1f} "
+            f"| {r.reingest.seconds:.1f} | {r.store_mb:,.0f} | {r.turtle.seconds:.1f} |"
+        )
+    return "\n".join(lines) + "\n" + render_queries(results, args)
+
+
+def render_queries(results: list[SizeResult], args: argparse.Namespace) -> str:
+    lines: list[str] = []
+    names = sorted({n for r in results for n in r.queries})
+    if names:
+        lines += ["", f"Stored queries ({args.queries}), median of {args.repeat} runs, ms "
+                  "(rows returned):", "",
+                  "| query | kind | " + " | ".join(f"{r.size:,}" for r in results) + " |",
+                  "|---|---|" + "---:|" * len(results)]
+        for n in names:
+            kind = next((r.queries[n][0] for r in results if n in r.queries), "")
+            cells = []
+            for r in results:
+                k, t, rows = r.queries.get(n, ("", None, 0))
+                cells.append(f"{t * 1000:,.1f} ({rows})" if t is not None else k or "-")
+            lines.append(f"| {n} | {kind if not kind.startswith(('skip', 'err')) else '-'} | "
+                         + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--corpus", type=Path, default=HERE / "corpus")
+    parser.add_argument("--work", type=Path, default=HERE / "work")
+    parser.add_argument("--queries", type=Path, default=REPO / "queries")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--output", type=Path, default=HERE / "results.md")
+    parser.add_argument("--queries-only", action="store_true",
+                        help="only time the stored queries on the stores a previous run left "
+                        "in --work")
+    args = parser.parse_args()
+    if args.queries_only:
+        results = []
+        for size in (int(s) for s in args.sizes.split(",")):
+            r = SizeResult(size, 0.0)
+            r.queries = time_queries(args.work / str(size) / "store", args.queries,
+                                     args.repeat, "NCT90000000")
+            results.append(r)
+        print(render_queries(results, args))
+        return
+    results = [run_size(int(s), args) for s in args.sizes.split(",")]
+    table = render(results, args)
+    print(table)
+    args.output.write_text(table, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
