@@ -163,16 +163,17 @@ def _ingest_with_progress(store: TrialStore, files: list[Path], batch_size: int,
 
 
 def after_ingest(store: TrialStore, report: IngestReport | None = None) -> None:
-    """Bring the shared graphs (MeSH) up to date with the studies in the store.
+    """Bring the shared graphs (entities, MeSH) up to date with the studies in the store.
 
-    With a ``report``, the MeSH graph is refreshed only when the set of MeSH ids in use may
-    have changed: a study was replaced (ids may have gone), or a loaded study uses an id the
-    MeSH graph does not describe yet. Without one (after ``remove``), always.
+    With a ``report``, this work is done only when it can have changed: after a study was
+    replaced, orphaned entity descriptions are pruned and the MeSH ids in use recomputed; a
+    loaded study with an id the MeSH graph does not describe yet refreshes it. Without one
+    (after ``remove``), always.
     """
-    try:
-        from trialkg.mesh_graph import refresh_mesh_graph
-    except ImportError:  # the MeSH package is not part of this build
-        return
+    from trialkg.mesh_graph import refresh_mesh_graph
+
+    if report is None:  # `ingest` prunes after its own replacements
+        store.prune_entities()
     if report is not None and not report.replaced and not store.mesh_ids_missing(
         report.mesh_ids
     ):

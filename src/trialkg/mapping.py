@@ -51,6 +51,7 @@ __all__ = [
 
 _TYPE = NamedNode(RDF + "type")
 _LABEL = NamedNode(RDFS + "label")
+_ENTITIES = NamedNode(graph_iri("entities"))  # store.ENTITIES_GRAPH
 _XSD_STRING = NamedNode(XSD + "string")
 _XSD_INTEGER = NamedNode(XSD + "integer")
 _XSD_DECIMAL = NamedNode(XSD + "decimal")
@@ -211,13 +212,19 @@ def _ingest_time() -> str:
 
 
 class _Emitter:
-    """Collects the quads of one named graph."""
+    """Collects the quads of one named graph, and the shared-entity quads it implies."""
 
-    __slots__ = ("graph", "quads")
+    __slots__ = ("graph", "quads", "shared")
 
     def __init__(self, graph: NamedNode) -> None:
         self.graph = graph
         self.quads: list[Quad] = []
+        self.shared: list[Quad] = []  # into the entities graph (organisations, conditions)
+
+    def entity(self, node: NamedNode, cls: str, label: str) -> None:
+        """Type and label of a node many studies share, written once to the entities graph."""
+        self.shared.append(Quad(node, _TYPE, tkg(cls), _ENTITIES))
+        self.shared.append(Quad(node, _LABEL, text(label), _ENTITIES))
 
     def add(self, s: NamedNode, p: NamedNode, o: NamedNode | Literal) -> None:
         self.quads.append(Quad(s, p, o, self.graph))
@@ -248,10 +255,10 @@ class _Emitter:
             return
         node = NamedNode(organization_iri(org.name))
         self.add(s, tkg(local), node)
-        self.add(node, _TYPE, tkg("Organization"))
-        self.add(node, _LABEL, text(org.name))
+        self.entity(node, "Organization", org.name)
         if org.org_class:
-            self.add(node, tkg("organizationClass"), Literal(code(org.org_class)))
+            self.shared.append(
+                Quad(node, tkg("organizationClass"), Literal(code(org.org_class)), _ENTITIES))
 
 
 def study_quads(study: Study, *, ingested_at: str | None = None) -> list[Quad]:
@@ -265,7 +272,7 @@ def study_quads(study: Study, *, ingested_at: str | None = None) -> list[Quad]:
     t = NamedNode(trial_iri(study.trial_id))
     _content(e, t, study)
     e.quads.extend(curated_quads(graph, t, study))
-    quads = list(dict.fromkeys(e.quads))
+    quads = list(dict.fromkeys(e.quads + e.shared))
     prov = _Emitter(graph)
     _provenance(prov, graph, t, study, ingested_at or _ingest_time(), record_digest(quads))
     return prov.quads + quads
@@ -375,8 +382,7 @@ def _content(e: _Emitter, t: NamedNode, study: Study) -> None:
     for condition in study.conditions:
         node = NamedNode(condition_iri(condition))
         e.add(t, tkg("condition"), node)
-        e.add(node, _TYPE, tkg("Condition"))
-        e.add(node, _LABEL, text(condition))
+        e.entity(node, "Condition", condition)
 
     for who in study.who_masked:
         e.add(t, tkg("whoMasked"), Literal(code(who)))

@@ -8,7 +8,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from trialkg.iris import PREFIXES, TKG
-from trialkg.store import STUDY_GRAPH_PREFIX, TrialStore
+from trialkg.store import ENTITIES_GRAPH, STUDY_GRAPH_PREFIX, TrialStore
 
 __all__ = ["compute_stats", "render_stats"]
 
@@ -33,7 +33,7 @@ def compute_stats(store: TrialStore) -> dict[str, Any]:
     rows = store.store.query(
         "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } "
         f"FILTER(STRSTARTS(STR(?c), '{TKG}')) FILTER(STRSTARTS(STR(?g), "
-        f"'{STUDY_GRAPH_PREFIX}')) }} GROUP BY ?c ORDER BY DESC(?n) ?c"
+        f"'{STUDY_GRAPH_PREFIX}') || ?g = <{ENTITIES_GRAPH}>) }} GROUP BY ?c ORDER BY DESC(?n) ?c"
     )
     assert isinstance(rows, ox.QuerySolutions)
     for row in rows:

@@ -49,6 +49,9 @@ __all__ = [
 ]
 
 ONTOLOGY_GRAPH = graph_iri("ontology")
+#: Descriptions of nodes many studies share (organisations, conditions as worded), written
+#: once: in each study graph they would come back once per study under the union graph.
+ENTITIES_GRAPH = graph_iri("entities")
 MESH_GRAPH = graph_iri("mesh")
 STUDY_GRAPH_PREFIX = GRAPH + "study/"
 _RECORD_VERSION = ox.NamedNode(TKG + "recordVersion")
@@ -263,6 +266,22 @@ class TrialStore:
             self.store.extend(quads)
         return len(quads)
 
+    def prune_entities(self) -> int:
+        """Drop shared-entity descriptions no record links to any more; returns how many.
+
+        One atomic update; needed only after studies were replaced or removed.
+        """
+        if not self.store.contains_named_graph(ox.NamedNode(ENTITIES_GRAPH)):
+            return 0
+        before = len(self.store)
+        self.store.update(
+            f"DELETE {{ GRAPH <{ENTITIES_GRAPH}> {{ ?e ?p ?o }} }} WHERE {{ "
+            f"GRAPH <{ENTITIES_GRAPH}> {{ ?e ?p ?o }} "
+            f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?link ?e }} "
+            f"FILTER(?g != <{ENTITIES_GRAPH}>) }} }}"
+        )
+        return before - len(self.store)
+
     def remove_studies(self, trial_ids: Iterable[str]) -> list[str]:
         """Remove studies by id; returns the ids that were present."""
         removed = []
@@ -370,6 +389,8 @@ class TrialStore:
             commit()
         except KeyboardInterrupt:
             report.interrupted = True
+        if report.replaced:  # a replaced study may have been the last to name an entity
+            self.prune_entities()
         return report
 
     def _add_new(self, quads: list[ox.Quad]) -> None:
@@ -530,11 +551,17 @@ def _open_rocksdb(where: Path, wait: bool) -> ox.Store:
 
 
 def _replace_update(graphs: dict[str, list[ox.Quad]]) -> str:
-    """One SPARQL update that drops and re-inserts the given graphs (atomic in Oxigraph)."""
+    """One SPARQL update that drops the given graphs and inserts their quads (atomic).
+
+    A record's quads may also name another graph (the shared ``entities`` graph): they are
+    inserted there, and that graph is not dropped.
+    """
     drops = "\n".join(f"DROP SILENT GRAPH <{g}> ;" for g in graphs)
-    body = "\n".join(
-        f"GRAPH <{g}> {{\n" + "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in qs)
-        + "\n}"
-        for g, qs in graphs.items()
-    )
+    by_graph: dict[str, list[str]] = {}
+    for qs in graphs.values():
+        for q in qs:
+            name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
+            by_graph.setdefault(name, []).append(f"{q.subject} {q.predicate} {q.object} .")
+    body = "\n".join(f"GRAPH <{g}> {{\n" + "\n".join(lines) + "\n}"
+                     for g, lines in by_graph.items())
     return f"{drops}\nINSERT DATA {{\n{body}\n}}"
