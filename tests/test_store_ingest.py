@@ -154,3 +154,33 @@ def test_missing_store_is_one_clear_line(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert run.stderr.strip() == (f"trialkg: error: no store at {tmp_path / 'nowhere'} "
                                   f"(run `trialkg ingest --store {tmp_path / 'nowhere'} ...`)")
+
+
+@pytest.mark.shared
+def test_large_exports_stream_the_same_triples(ctgov_v2_dir: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from trialkg import export as export_module
+    from trialkg.formats import FORMATS
+
+    store = TrialStore.memory()
+    store.load_ontology()
+    store.ingest(read_paths([ctgov_v2_dir / "download-array-10.json"]))
+    outputs = {}
+    sorted_limit = export_module.SORT_LIMIT
+    for limit in (sorted_limit, 100):  # sorted, then streamed in store order
+        monkeypatch.setattr(export_module, "SORT_LIMIT", limit)
+        for name in ("turtle", "nquads"):
+            buf = io.BytesIO()
+            export_module.export(store, FORMATS[name], buf)
+            outputs[limit, name] = buf.getvalue()
+
+    def plain(data: bytes, fmt: str) -> set[object]:
+        g = Graph().parse(data=data, format=fmt)
+        return {t for t in g if not isinstance(t[0], BNode) and not isinstance(t[2], BNode)}
+
+    assert plain(outputs[100, "turtle"], "turtle") == plain(outputs[sorted_limit, "turtle"],
+                                                            "turtle")
+    streamed = set(ox.parse(outputs[100, "nquads"], format=ox.RdfFormat.N_QUADS))
+    assert len(streamed) == len(store)

@@ -1,8 +1,9 @@
 """Export the store, or chosen named graphs, in any RDF format.
 
-Output is deterministic: the same store content gives a byte-identical file. Triple formats
-(Turtle, N-Triples, JSON-LD, RDF/XML) carry the union of the chosen graphs without
-duplicates; quad formats (N-Quads, TriG) keep every named graph. Files are written to a
+Output is deterministic: the same store content gives a byte-identical file (small exports
+are sorted with canonical blank nodes; large ones stream in Oxigraph's order, see
+:data:`SORT_LIMIT`). Triple formats (Turtle, N-Triples, JSON-LD, RDF/XML) carry the union of
+the chosen graphs; quad formats (N-Quads, TriG) keep every named graph. Files are written to a
 temporary file beside the target and renamed, so a failed export never leaves half a file.
 """
 
@@ -22,9 +23,10 @@ from trialkg.store import TrialStore
 
 __all__ = ["SORT_LIMIT", "export", "export_to_path", "sorted_triples"]
 
-#: Up to this many triples an export is fully sorted (readable diffs); above it, it streams
-#: in the store's own (still deterministic) order.
-SORT_LIMIT = 2_000_000
+#: Up to this many triples an export (or one named graph of it) is sorted, with blank nodes
+#: canonicalised: readable diffs, byte-identical across stores. Above it, it streams in
+#: Oxigraph's index order: fast, and byte-identical for the same store.
+SORT_LIMIT = 200_000
 
 
 def _key(term: object) -> str:
@@ -55,24 +57,35 @@ def sorted_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
     return sorted(unique, key=lambda t: (_key(t.subject), _key(t.predicate), _key(t.object)))
 
 
-def _union_triples(store: TrialStore, graphs: list[str] | None) -> Iterator[ox.Triple]:
+def _triple_count(store: TrialStore, graphs: list[str] | None) -> int:
     if graphs is None:
-        graphs = store.named_graphs()
-    total = sum(1 for _ in store.quads(graphs)) if len(store) > SORT_LIMIT else len(store)
-    if total <= SORT_LIMIT:
-        yield from sorted_triples(q.triple for q in store.quads(graphs))
-        return
-    # Large: let Oxigraph de-duplicate; its order is deterministic for the same content.
-    from_clause = " ".join(f"FROM <{g}>" for g in graphs)
-    solutions = store.store.query(f"SELECT DISTINCT ?s ?p ?o {from_clause} WHERE {{ ?s ?p ?o }}")
-    assert isinstance(solutions, ox.QuerySolutions)
-    for row in solutions:
-        yield ox.Triple(row[0], row[1], row[2])
+        return len(store)
+    values = " ".join(f"<{g}>" for g in graphs)
+    rows = store.store.query(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+    assert isinstance(rows, ox.QuerySolutions)
+    n = next(iter(rows))[0]
+    return int(n.value) if isinstance(n, ox.Literal) else 0
+
+
+def _union_triples(store: TrialStore, graphs: list[str] | None) -> Iterable[ox.Triple]:
+    names = store.named_graphs() if graphs is None else graphs
+    if _triple_count(store, graphs) <= SORT_LIMIT:
+        return sorted_triples(q.triple for q in store.quads(names))
+    # Large: Oxigraph streams the union in its own (deterministic) index order.
+    values = " ".join(f"<{g}>" for g in names)
+    triples = store.store.query(
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+    assert isinstance(triples, ox.QueryTriples)
+    return triples
 
 
 def _graph_quads(store: TrialStore, graphs: list[str] | None) -> Iterator[ox.Quad]:
     names = store.named_graphs() if graphs is None else sorted(graphs)
     for g in names:
+        if _triple_count(store, [g]) > SORT_LIMIT:  # large: stream in store order
+            yield from store.quads([g])
+            continue
         quads = canonical_quads(list(store.quads([g])))
         quads.sort(key=lambda q: (_key(q.subject), _key(q.predicate), _key(q.object)))
         yield from quads
