@@ -24,7 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from trialkg.exceptions import RecordError, TrialKGError
-from trialkg.iris import GRAPH, graph_iri
+from trialkg.iris import GRAPH
 from trialkg.model import Study
 from trialkg.results import Evidence
 from trialkg.sources import Item, read_paths
@@ -129,8 +129,6 @@ def build_store(shared: Path, curated: Path, ontology: Path) -> tuple[TrialStore
     from trialkg.ingest import after_ingest
 
     after_ingest(store)
-    if graph_iri("mesh") not in store.named_graphs():
-        report.notes.append("no MeSH graph: trialkg.mesh_graph is not part of this build")
     report.graphs = store.named_graphs()
     report.triples = len(store)
     return store, report

@@ -31,6 +31,7 @@ from trialkg.model import (
     Study,
 )
 from trialkg.sources.ctgov_json_results import parse_results
+from trialkg.sources.files import read_whole
 
 __all__ = ["parse_study", "read_bytes", "read_file"]
 
@@ -49,12 +50,7 @@ def read_file(path: Path, name: str) -> Iterator[Item]:
     if _is_huge_array(path):
         yield from _read_huge_array(path, name)
         return
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        yield InputFormatError(f"cannot read: {exc.strerror or exc}", source=name)
-        return
-    yield from read_bytes(data, name)
+    yield from read_whole(path, name, read_bytes)
 
 
 def _read_lines(path: Path, name: str) -> Iterator[Item]:

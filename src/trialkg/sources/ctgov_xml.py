@@ -39,6 +39,7 @@ from trialkg.model import (
     Study,
 )
 from trialkg.sources.ctgov_xml_results import parse_clinical_results
+from trialkg.sources.files import read_whole
 
 __all__ = ["enum_code", "parse_date", "parse_study", "read_bytes", "read_file", "textblock"]
 
@@ -120,12 +121,7 @@ def textblock(text: str | None) -> str | None:
 
 def read_file(path: Path, name: str) -> Iterator[Item]:
     """The study in one XML file (one ``<clinical_study>`` per file)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        yield InputFormatError(f"cannot read: {exc.strerror or exc}", source=name)
-        return
-    yield from read_bytes(data, name)
+    return read_whole(path, name, read_bytes)
 
 
 def read_bytes(data: bytes, name: str) -> Iterator[Item]:

@@ -35,6 +35,7 @@ from trialkg.model import (
     Study,
 )
 from trialkg.results import Evidence, Measurement, OutcomeResult, SourceRef, StudyResults
+from trialkg.sources.files import read_whole
 
 __all__ = [
     "SCHEMA_PATH",
@@ -158,12 +159,7 @@ def _lone_surrogate(value: Any, path: str = "") -> str | None:
 
 def read_file(path: Path, name: str) -> Iterator[Item]:
     """The trial, addition or evidence record in one curated file."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        yield InputFormatError(f"cannot read: {exc.strerror or exc}", source=name)
-        return
-    yield from read_bytes(data, name)
+    return read_whole(path, name, read_bytes)
 
 
 def read_bytes(data: bytes, name: str) -> Iterator[Item]:
