@@ -179,5 +179,7 @@ def test_unknown_extension_and_missing_file(tmp_path: Path) -> None:
     assert "no such file" in str(items[1])
 
 
-def test_study_is_a_study() -> None:
-    assert all(isinstance(s, Study) for s in load_studies(DATA / "ctgov-v2"))
+def test_a_directory_reads_every_record_in_name_order() -> None:
+    studies = load_studies(DATA / "ctgov-v2")
+    assert all(isinstance(s, Study) for s in studies)
+    assert [s.trial_id for s in studies] == ["NCT99000001", "NCT99000002"]
