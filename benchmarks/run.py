@@ -9,7 +9,9 @@ For each corpus size (made by make_corpus.py when missing) it measures, in one r
   (from ``os.wait4``'s resource usage of that child);
 * **re-ingest**: the same files again (every study unchanged: the skip path);
 * **floor**: the same quads bulk-loaded by Oxigraph from an N-Quads file into a fresh store
-  (``Store.bulk_load``, in a subprocess) — what any loader of these triples pays;
+  (``Store.bulk_load``, in a subprocess) — what any loader of these triples pays. That store
+  replaces the ingested one (the same quads), so the export and queries below run on it and
+  a run never holds two stores on disk;
 * **export**: ``trialkg export`` to Turtle;
 * **queries**: median latency of every stored query in ``queries/`` over ``--repeat`` runs,
   with the parameters of its ``#+ example:`` line (a trial id becomes the corpus' first
@@ -284,13 +286,16 @@ def run_size(size: int, args: argparse.Namespace) -> SizeResult:
                                     str(corpus)))
     log(f"re-ingest: {result.reingest.seconds:.1f} s; {result.reingest.stderr.strip()}")
 
+    # The floor: the same quads, dumped as N-Quads, bulk-loaded into a fresh store. The
+    # ingested store is removed first and the floor store takes its place (same quads), so a
+    # 100k run needs room for one store and one N-Quads file at a time, not two stores.
     nq = work / "all.nq"
     result.nquads_s = timed([sys.executable, "-c", DUMP, str(store), str(nq)]).seconds
-    floor = timed([sys.executable, "-c", FLOOR, str(work / "floor"), str(nq)])
+    subprocess.run(["rm", "-rf", str(store)], check=True)
+    floor = timed([sys.executable, "-c", FLOOR, str(store), str(nq)])
     result.floor_s = floor.seconds
     log(f"floor bulk load: {result.floor_s:.1f} s")
     nq.unlink()
-    subprocess.run(["rm", "-rf", str(work / "floor")], check=True)
 
     result.turtle = timed(trialkg("export", "--store", str(store), "-o", str(work / "all.ttl")))
     log(f"turtle export: {result.turtle.seconds:.1f} s")
@@ -315,8 +320,8 @@ def render(results: list[SizeResult], args: argparse.Namespace) -> str:
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; load average at the end "
-        f"{os.getloadavg()[0]:.1f}. Corpus: real API v2 records resampled with fresh NCT ids "
-        "(benchmarks/make_corpus.py), JSON Lines.",
+        f"{os.getloadavg()[0]:.1f}; trialkg at commit {_commit()}. Corpus: real API v2 "
+        "records resampled with fresh NCT ids (benchmarks/make_corpus.py), JSON Lines.",
         "",
         "| studies | corpus MB | triples | parse s | ingest s | studies/s | peak RSS MiB "
         "| ingest / (parse + floor) | floor bulk load s | re-ingest (unchanged) s "
@@ -333,6 +338,12 @@ def render(results: list[SizeResult], args: argparse.Namespace) -> str:
             f"| {r.reingest.seconds:.1f} | {r.store_mb:,.0f} | {r.turtle.seconds:.1f} |"
         )
     return "\n".join(lines) + "\n" + render_queries(results, args)
+
+
+def _commit() -> str:
+    proc = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True)
+    return proc.stdout.strip() or "unknown"
 
 
 def render_queries(results: list[SizeResult], args: argparse.Namespace) -> str:
