@@ -3,7 +3,8 @@
 * ``oxigraph_server`` — the ``oxigraph serve`` program (PyPI package ``oxigraph``) on a free
   port, in-memory, with ``--union-default-graph`` (skipped when the program is absent);
 * ``Proxy`` — a small stdlib HTTP server in front of it that can demand credentials or answer
-  500 for chosen requests (to test authentication, retries and resume);
+  500 for chosen requests (to test authentication, retries and resume), records the headers
+  and bodies it receives, and speaks HTTPS with a certificate from ``self_signed``;
 * ``real_store`` — an on-disk store with every real API v2 record of ../shared.
 """
 
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import base64
 import os
+import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -21,6 +24,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -33,6 +37,18 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def self_signed(directory: Path) -> tuple[Path, Path] | None:
+    """A certificate for 127.0.0.1 and its key, made by the ``openssl`` program (None without)."""
+    exe = shutil.which("openssl")
+    if exe is None:
+        return None
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run([exe, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
 
 
 def wait_until_up(url: str, seconds: float = 15.0) -> None:
@@ -94,7 +110,10 @@ class Proxy:
     rule: Rule | None = None
     basic: tuple[str, str] | None = None
     token: str | None = None
+    tls: tuple[Path, Path] | None = None  # certificate and key: HTTPS
     seen: list[str] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    bodies: list[bytes] = field(default_factory=list)
     url: str = ""
 
     def __enter__(self) -> Proxy:
@@ -107,6 +126,8 @@ class Proxy:
             def _handle(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 proxy.seen.append(f"{self.command} {self.path}")
+                proxy.headers.append(dict(self.headers.items()))
+                proxy.bodies.append(body)
                 if not proxy._authorised(self.headers.get("Authorization")):
                     return self._answer(401, "401 Unauthorized: credentials required",
                                         {"WWW-Authenticate": 'Basic realm="trialkg-test"'})
@@ -145,7 +166,13 @@ class Proxy:
             do_GET = do_POST = do_PUT = do_DELETE = _handle
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        scheme = "http"
+        if self.tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self

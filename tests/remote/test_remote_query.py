@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import ssl
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from servers import Oxigraph, Proxy, free_port, run_cli
+import SPARQLWrapper
+from servers import Oxigraph, Proxy, free_port, run_cli, self_signed
 
 from trialkg.exceptions import AuthenticationError, EndpointError, QueryError
 from trialkg.queries import LocalExecutor
@@ -170,6 +175,7 @@ def test_bearer_auth_and_repr(oxigraph_server: Oxigraph) -> None:
         with pytest.raises(AuthenticationError) as info:
             RemoteEndpoint(proxy.url + "/query", auth=False, retries=0).ask("ASK {}")
         assert "HTTP 401" in str(info.value)
+        assert "401 Unauthorized: credentials required" in str(info.value)  # the server's text
 
 
 def test_server_error_text_is_shown(pushed: RemoteEndpoint) -> None:
@@ -204,6 +210,147 @@ def test_5xx_twice_then_answer(oxigraph_server: Oxigraph) -> None:
         endpoint = RemoteEndpoint(proxy.url + "/query", retries=3, backoff=0.01, auth=False)
         assert endpoint.ask("ASK {}") is True
     assert len(calls) == 3
+
+
+@pytest.mark.parametrize("status", [403, 404, 414, 429])
+def test_4xx_shows_the_server_text_and_is_not_retried(oxigraph_server: Oxigraph,
+                                                       status: int) -> None:
+    def refuse(method: str, path: str, body: bytes) -> tuple[int, str] | None:
+        return status, f"refused by the test server ({status})\nsee its policy"
+
+    with Proxy(oxigraph_server.base, rule=refuse) as proxy:
+        endpoint = RemoteEndpoint(proxy.url + "/query", retries=2, backoff=0.01, auth=False)
+        with pytest.raises(EndpointError) as info:
+            endpoint.ask("ASK {}")
+    assert len(proxy.seen) == 1
+    assert f"HTTP {status}" in str(info.value)
+    assert f"refused by the test server ({status}) | see its policy" in str(info.value)
+
+
+def test_timeout_is_honoured_and_not_retried(oxigraph_server: Oxigraph) -> None:
+    def slow(method: str, path: str, body: bytes) -> tuple[int, str] | None:
+        time.sleep(1.5)
+        return None
+
+    with Proxy(oxigraph_server.base, rule=slow) as proxy:
+        endpoint = RemoteEndpoint(proxy.url + "/query", timeout=0.3, retries=2, auth=False)
+        started = time.monotonic()
+        with pytest.raises(EndpointError) as info:
+            endpoint.ask("ASK {}")
+        elapsed = time.monotonic() - started
+    assert "timed out after 0.3 s" in str(info.value)
+    assert elapsed < 1.2  # fractional seconds kept (SPARQLWrapper's setTimeout takes ints)
+    assert len(proxy.seen) == 1
+
+
+def test_queries_go_through_sparqlwrapper(pushed: RemoteEndpoint, oxigraph_server: Oxigraph,
+                                          tmp_path: Path) -> None:
+    """What the server sees: SPARQLWrapper's User-Agent and content negotiation, a form."""
+    json_accept = ("application/sparql-results+json,application/json,text/javascript,"
+                   "application/javascript")  # SPARQLWrapper's Accept for JSON results
+    with Proxy(oxigraph_server.base) as proxy:
+        endpoint = RemoteEndpoint(proxy.url + "/query", retries=0, auth=False)
+        assert endpoint.ask(f"ASK {{ ctid:{TRIAL} ?p ?o }}") is True
+        assert len(list(endpoint.construct(
+            f"CONSTRUCT {{ ctid:{TRIAL} ?p ?o }} WHERE {{ ctid:{TRIAL} ?p ?o }}"))) > 10
+        # the CLI, with the endpoint from the config file
+        config = tmp_path / "trialkg" / "config.toml"
+        config.parent.mkdir()
+        config.write_text(f'endpoint = "{proxy.url}/query"\n', "utf-8")
+        done = run_cli("sparql", f"SELECT ?p {{ ctid:{TRIAL} ?p ?o }} LIMIT 1", "--format",
+                       "csv", env={"XDG_CONFIG_HOME": str(tmp_path), "NETRC": os.devnull})
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[0] == "p"
+    assert len(proxy.headers) == 3
+    for headers in proxy.headers:
+        assert headers["User-Agent"].startswith("trialkg/")
+        assert headers["User-Agent"].endswith(SPARQLWrapper.__agent__)
+        assert headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert [h["Accept"] for h in proxy.headers] == [
+        json_accept, "application/turtle,text/turtle", json_accept]
+    # only the query in the form: no format=/output=/results= (content negotiation alone)
+    assert all(body.startswith(b"query=") and b"&" not in body for body in proxy.bodies)
+
+
+def test_an_update_is_never_sent_as_one(oxigraph_server: Oxigraph) -> None:
+    with Proxy(oxigraph_server.base) as proxy:
+        endpoint = RemoteEndpoint(proxy.url + "/query", retries=0, auth=False)
+        with pytest.raises(QueryError, match="update"):
+            endpoint.query("INSERT DATA { <urn:x:s> <urn:x:p> <urn:x:o> }")
+        assert proxy.seen == []
+        # SPARQLWrapper alone takes this for an update (and would send `update=`)
+        with pytest.raises(QueryError, match="rejected the query"):
+            endpoint.query("INSERT { ?s ?p ?o } WHERE { SELECT ?s ?p ?o { ?s ?p ?o } }")
+        assert len(proxy.bodies) == 1 and proxy.bodies[0].startswith(b"query=")
+
+
+@pytest.mark.parametrize("name, params", [
+    ("phase-status-counts", []),
+    ("trial-card", ["-p", f"trial={TRIAL}"]),
+])
+def test_cli_query_run_prints_the_same_remotely(name: str, params: list[str],
+                                                pushed: RemoteEndpoint,
+                                                real_store: Path) -> None:
+    fmt = "ntriples" if name == "trial-card" else "csv"
+    args = ["query", "run", name, *params, "--format", fmt]
+    local = run_cli(*args, "--store", str(real_store))
+    remote = run_cli(*args, env={"TRIALKG_ENDPOINT": pushed.url, "NETRC": os.devnull})
+    assert local.returncode == 0 and remote.returncode == 0, local.stderr + remote.stderr
+    assert sorted(remote.stdout.splitlines()) == sorted(local.stdout.splitlines())
+    assert len(local.stdout.splitlines()) > 2
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    made = self_signed(tmp_path_factory.mktemp("tls"))
+    if made is None:
+        pytest.skip("needs the `openssl` program to make a test certificate")
+    return made
+
+
+def test_tls_checked_by_default_custom_ca_and_insecure(oxigraph_server: Oxigraph,
+                                                       certificate: tuple[Path, Path]) -> None:
+    query = ["sparql", "ASK {}", "--format", "json", "--retries", "2"]
+    with Proxy(oxigraph_server.base, tls=certificate) as proxy:
+        url = proxy.url + "/query"
+        assert url.startswith("https://")
+        refused = run_cli(*query, "--endpoint", url)
+        assert refused.returncode == 1
+        assert "TLS check failed" in refused.stderr and "--insecure" in refused.stderr
+        assert refused.stderr.strip().count("\n") == 0 and "Traceback" not in refused.stderr
+        assert proxy.seen == []  # not retried, nothing sent
+        trusted = run_cli(*query, "--endpoint", url, env={"SSL_CERT_FILE": str(certificate[0])})
+        assert trusted.returncode == 0, trusted.stderr
+        assert '"boolean":true' in trusted.stdout
+        insecure = run_cli(*query, "--endpoint", url, "--insecure")
+        assert insecure.returncode == 0, insecure.stderr
+        assert "warning: TLS certificate checks are off (--insecure)" in insecure.stderr
+        assert '"boolean":true' in insecure.stdout
+
+
+def test_insecure_stays_in_its_thread_and_query(oxigraph_server: Oxigraph,
+                                                certificate: tuple[Path, Path]) -> None:
+    """urllib's global opener: swapped for an --insecure query only, for its thread only."""
+    others: list[BaseException | None] = []
+
+    def other_thread_opens(method: str, path: str, body: bytes) -> tuple[int, str] | None:
+        if path == "/other":
+            return 200, "reached"
+        try:  # runs in the server's thread while the insecure query waits for its answer
+            urllib.request.urlopen(proxy.url + "/other", timeout=5).close()
+            others.append(None)
+        except urllib.error.URLError as exc:
+            others.append(exc.reason if isinstance(exc.reason, BaseException) else exc)
+        return None
+
+    before = getattr(urllib.request, "_opener", None)
+    with Proxy(oxigraph_server.base, tls=certificate, rule=other_thread_opens) as proxy:
+        url = proxy.url + "/query"
+        assert RemoteEndpoint(url, retries=0, auth=False, verify_tls=False).ask("ASK {}")
+        assert getattr(urllib.request, "_opener", None) is before
+        with pytest.raises(EndpointError, match="TLS check failed"):
+            RemoteEndpoint(url, retries=0, auth=False).ask("ASK {}")
+    assert len(others) == 1 and isinstance(others[0], ssl.SSLCertVerificationError)
 
 
 def test_connection_refused_is_one_clear_line() -> None:

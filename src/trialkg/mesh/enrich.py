@@ -6,7 +6,10 @@ The default endpoint is NLM's (``https://id.nlm.nih.gov/mesh/sparql``, graph
 
 Queries are built only from validated, normalised UIs (``D`` and digits) placed in a
 ``VALUES`` block, never from raw user text. Each SELECT covers at most
-:data:`BATCH_UIS` descriptors and pages through its rows :data:`PAGE_ROWS` at a time.
+:data:`BATCH_UIS` descriptors and pages through its rows :data:`PAGE_ROWS` at a time. They go
+through SPARQLWrapper as ``trialkg sparql --endpoint`` queries do
+(:func:`trialkg.remote.endpoint.send_query`: timeout, TLS checks, the server's error text),
+without retries.
 
 The cache is one JSON file per endpoint in the cache directory (``--cache``,
 ``$TRIALKG_CACHE``, else the per-user cache dir). It is written only after every batch
@@ -24,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trialkg.exceptions import MeshError
+from trialkg.exceptions import EndpointError, MeshError
 from trialkg.iris import MESH, MESHV, RDFS, normalise_mesh_id
 from trialkg.mesh.model import Descriptor
 from trialkg.mesh.paths import user_cache_dir
@@ -97,21 +100,19 @@ def build_query(uis: Iterable[str], *, graph: str | None, offset: int = 0) -> st
 
 
 def _select(endpoint: str, query: str, timeout: float) -> list[dict[str, Any]]:
-    from SPARQLWrapper import JSON, SPARQLWrapper  # heavy import, only when enriching
+    # SPARQLWrapper (heavy import, only when enriching), as for `trialkg sparql --endpoint`.
+    from trialkg.remote.endpoint import send_query
+    from trialkg.remote.http import HttpClient
 
-    client = SPARQLWrapper(endpoint)
-    client.setQuery(query)
-    client.setReturnFormat(JSON)
-    client.setTimeout(int(timeout))
-    client.setMethod("GET")
-    client.addParameter("inference", "false")  # NLM's endpoint option; others ignore it
     try:
-        result = client.queryAndConvert()
-    except Exception as exc:  # urllib, socket and SPARQLWrapper errors: report, don't hide
-        reason = getattr(exc, "reason", None) or str(exc).strip().splitlines()[0] or type(
-            exc
-        ).__name__
-        raise MeshError(f"MeSH SPARQL endpoint {endpoint} failed: {reason}") from exc
+        answer = send_query(HttpClient(timeout=timeout, retries=0), endpoint, query,
+                            method="GET",
+                            parameters={"inference": "false"})  # NLM's option; others ignore it
+        result = json.loads(answer.body)
+    except EndpointError as exc:
+        raise MeshError(f"MeSH enrichment failed: {exc}") from None  # exc names the URL
+    except ValueError:
+        result = None
     if not isinstance(result, dict) or "results" not in result:
         raise MeshError(f"MeSH SPARQL endpoint {endpoint}: the answer is not SPARQL JSON")
     rows: list[dict[str, Any]] = result["results"].get("bindings", [])

@@ -1,6 +1,7 @@
 """Beyond one machine: query a remote SPARQL endpoint, push the store to one, serve one.
 
-* :mod:`trialkg.remote.endpoint` — :class:`RemoteEndpoint`, a query executor over HTTP;
+* :mod:`trialkg.remote.endpoint` — :class:`RemoteEndpoint`, a query executor over HTTP
+  (SPARQLWrapper);
 * :mod:`trialkg.remote.push` — upload named graphs (Graph Store Protocol or SPARQL Update);
 * :mod:`trialkg.remote.serve` — a read-only SPARQL endpoint and query page over the local graph.
 """

@@ -1,10 +1,15 @@
 """A remote SPARQL 1.1 Protocol endpoint as a :class:`~trialkg.queries.run.Executor`.
 
-Queries go as ``POST`` (``application/x-www-form-urlencoded``, so long queries with big
-``VALUES`` blocks are fine); SELECT/ASK results are asked for as W3C SPARQL JSON and parsed
-by pyoxigraph into the same objects the local engine returns; CONSTRUCT/DESCRIBE as
-N-Triples (Turtle accepted too), parsed by pyoxigraph. trialkg's prefixes are declared in the
-text sent (a remote server does not know them).
+Queries go through SPARQLWrapper (:func:`send_query`) as ``POST``
+(``application/x-www-form-urlencoded``, so long queries with big ``VALUES`` blocks are fine),
+by content negotiation alone: SELECT/ASK results are asked for as W3C SPARQL JSON and parsed
+by pyoxigraph into the same objects the local engine returns; CONSTRUCT/DESCRIBE as Turtle
+(or the RDF format the answer's ``Content-Type`` names), parsed by pyoxigraph. trialkg's
+prefixes are declared in the text sent (a remote server does not know them).
+
+Credentials, the timeout, TLS checks and retries are those of an
+:class:`~trialkg.remote.http.HttpClient`, as for ``push``: SPARQLWrapper sends each attempt,
+and its exceptions (which carry the server's answer) become trialkg's errors.
 
 The remote query runs against the server's DEFAULT graph. trialkg keeps its data in named
 graphs, so the server must treat its default graph as the union of all named graphs:
@@ -15,26 +20,42 @@ Blazegraph (quads mode) already query all graphs when a query has no ``FROM``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from urllib.parse import urlencode
+import ast
+import email.message
+import io
+import urllib.error
+from collections.abc import Iterator, Mapping
+from contextlib import closing
 
 import pyoxigraph as ox
+import SPARQLWrapper as sw
+from SPARQLWrapper.SPARQLExceptions import (
+    EndPointInternalError,
+    EndPointNotFound,
+    QueryBadFormed,
+    SPARQLWrapperException,
+    Unauthorized,
+    URITooLong,
+)
 
 from trialkg.exceptions import EndpointError, QueryError
-from trialkg.remote.config import Credentials, credentials_for, redact_url
-from trialkg.remote.http import HttpClient, HttpError, Response
+from trialkg.remote.config import Credentials, credentials_for, redact_url, strip_userinfo
+from trialkg.remote.http import USER_AGENT, HttpClient, HttpError, Response
 from trialkg.sparql_text import query_form, with_prefixes
 
-__all__ = ["RESULT_MEDIA_TYPES", "RemoteEndpoint"]
+__all__ = ["AGENT", "RemoteEndpoint", "send_query"]
 
-#: Raw SELECT/ASK result formats by CLI name.
-RESULT_MEDIA_TYPES: dict[str, ox.QueryResultsFormat] = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
+#: The User-Agent of queries: trialkg's, then SPARQLWrapper's own.
+AGENT = f"{USER_AGENT} {sw.__agent__}"
+
+#: The status each SPARQLWrapper exception stands for (it raises them for exactly these).
+_STATUS: dict[type[SPARQLWrapperException], int] = {
+    QueryBadFormed: 400,
+    Unauthorized: 401,
+    EndPointNotFound: 404,
+    URITooLong: 414,
+    EndPointInternalError: 500,
 }
-_RDF_ACCEPT = "application/n-triples, text/turtle;q=0.9"
 
 
 class RemoteEndpoint:
@@ -74,67 +95,114 @@ class RemoteEndpoint:
 
     # --- the executor interface -----------------------------------------------------------
 
-    def select(self, text: str) -> ox.QuerySolutions:
-        raw = self.raw(text, ox.QueryResultsFormat.JSON)
-        result = _parse_results(raw, ox.QueryResultsFormat.JSON)
-        if not isinstance(result, ox.QuerySolutions):
-            raise QueryError("not a SELECT query (the endpoint answered with a boolean)")
-        return result
-
-    def ask(self, text: str) -> bool:
-        raw = self.raw(text, ox.QueryResultsFormat.JSON)
-        result = _parse_results(raw, ox.QueryResultsFormat.JSON)
-        if not isinstance(result, ox.QueryBoolean):
-            raise QueryError("not an ASK query (the endpoint answered with solutions)")
-        return bool(result)
-
-    def construct(self, text: str) -> Iterator[ox.Triple]:
-        resp = self._post(text, _RDF_ACCEPT)
-        media = resp.content_type.split(";", 1)[0].strip().lower()
-        fmt = ox.RdfFormat.from_media_type(media) if media else None
-        if fmt is None or fmt.supports_datasets:
-            fmt = ox.RdfFormat.N_TRIPLES if media != "text/turtle" else ox.RdfFormat.TURTLE
-        try:
-            triples = [q.triple for q in ox.parse(resp.body, format=fmt)]
-        except SyntaxError as exc:
-            raise EndpointError(f"the endpoint sent unreadable {fmt.name}: {exc}") from None
-        return iter(triples)
-
     def query(self, text: str) -> ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple]:
         """Any query form, answered like ``pyoxigraph.Store.query`` (one-method executors)."""
-        if query_form(text) in ("CONSTRUCT", "DESCRIBE"):
-            return self.construct(text)
-        return _parse_results(self.raw(text, ox.QueryResultsFormat.JSON),
-                              ox.QueryResultsFormat.JSON)
-
-    # --- raw results, for output as the server wrote them ------------------------------
-
-    def raw(self, text: str, fmt: ox.QueryResultsFormat) -> bytes:
-        """The SELECT/ASK results as bytes in ``fmt`` (W3C JSON, XML, CSV or TSV)."""
-        return self._post(text, str(fmt.media_type)).body
-
-    def raw_rdf(self, text: str, fmt: ox.RdfFormat) -> bytes:
-        """The CONSTRUCT/DESCRIBE results as bytes in ``fmt``."""
-        return self._post(text, str(fmt.media_type)).body
-
-    def _post(self, text: str, accept: str) -> Response:
-        body = urlencode({"query": with_prefixes(text)}).encode("utf-8")
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
-            "Accept": accept,
-        }
         try:
-            return self.client.request("POST", self.url, body=body, headers=headers,
-                                       what="query")
+            answer = send_query(self.client, self.url, with_prefixes(text))
         except HttpError as exc:
             if exc.status == 400:
                 raise QueryError(f"the endpoint rejected the query: {exc.message}") from None
             raise
+        if query_form(text) in ("CONSTRUCT", "DESCRIBE"):
+            return _parse_rdf(answer)
+        return _parse_results(answer.body)
+
+    def select(self, text: str) -> ox.QuerySolutions:
+        result = self.query(text)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError(f"not a SELECT query (a {query_form(text)} query)")
+        return result
+
+    def ask(self, text: str) -> bool:
+        result = self.query(text)
+        if not isinstance(result, ox.QueryBoolean):
+            raise QueryError(f"not an ASK query (a {query_form(text)} query)")
+        return bool(result)
+
+    def construct(self, text: str) -> Iterator[ox.Triple]:
+        result = self.query(text)
+        if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
+            raise QueryError(f"not a CONSTRUCT or DESCRIBE query (a {query_form(text)} query)")
+        return result
 
 
-def _parse_results(raw: bytes, fmt: ox.QueryResultsFormat) -> ox.QuerySolutions | ox.QueryBoolean:
+def send_query(
+    client: HttpClient,
+    url: str,
+    text: str,
+    *,
+    method: str = sw.POST,
+    parameters: Mapping[str, str] | None = None,
+) -> Response:
+    """One SPARQL query through SPARQLWrapper, with ``client``'s credentials, timeout, TLS
+    checks and retries; SELECT/ASK results come as SPARQL JSON, CONSTRUCT/DESCRIBE as RDF.
+
+    :param method: ``POST`` (a form) or ``GET`` (the query in the URL).
+    :param parameters: more protocol parameters (an endpoint's own options).
+    :raises QueryError: ``text`` is an update, or not SPARQL.
+    :raises AuthenticationError: 401/403.
+    :raises HttpError: any other error status (the server's text in ``message``).
+    :raises EndpointError: the server cannot be reached or timed out.
+    """
+    form = query_form(text)
+    wrapper = sw.SPARQLWrapper(strip_userinfo(url), agent=AGENT)
+    wrapper.setQuery(text)
+    # trialkg's reading of the form (it skips IRIs, strings and comments, and refuses
+    # updates): SPARQLWrapper would send a text it takes for an update as `update=`.
+    wrapper.queryType = form
+    wrapper.setMethod(method)
+    wrapper.setRequestMethod(sw.URLENCODED)
+    wrapper.setOnlyConneg(True)  # the Accept header only, no format=/output= parameters
+    wrapper.setReturnFormat(sw.TURTLE if form in ("CONSTRUCT", "DESCRIBE") else sw.JSON)
+    # urlopen takes fractional seconds; setTimeout() would cut 0.5 to 0, which means none.
+    wrapper.timeout = client.timeout  # type: ignore[assignment]
+    for name, value in (parameters or {}).items():
+        wrapper.addParameter(name, value)
+    if client.credentials is not None:
+        # One header for Basic and Bearer alike (setCredentials() knows no tokens, and sends
+        # nothing for an empty password). Never print `wrapper`: its str() shows headers.
+        wrapper.addCustomHttpHeader("Authorization", client.credentials.header())
+
+    def once() -> Response:
+        try:
+            with client.urlopen_tls():
+                result = wrapper.query()
+            with closing(result.response) as resp:
+                return Response(resp.status, resp.headers.get("Content-Type", ""), resp.read())
+        except SPARQLWrapperException as exc:
+            raise _as_http_error(exc, url) from None
+
+    return client.retrying(once, url, what="query")
+
+
+def _as_http_error(exc: SPARQLWrapperException, url: str) -> urllib.error.HTTPError:
+    """The error answer SPARQLWrapper turned into ``exc``, as urllib raised it (with its body)."""
+    status = _STATUS.get(type(exc), 500)
+    _, marker, shown = str(exc).partition("\n\nResponse:\n")  # the body, as `%r` of bytes
+    body = b""
+    if marker:
+        try:
+            value = ast.literal_eval(shown)
+        except (ValueError, SyntaxError):
+            value = shown
+        body = value if isinstance(value, bytes) else str(value).encode("utf-8")
+    return urllib.error.HTTPError(strip_userinfo(url), status, type(exc).__name__,
+                                  email.message.Message(), io.BytesIO(body))
+
+
+def _parse_rdf(answer: Response) -> Iterator[ox.Triple]:
+    media = answer.content_type.split(";", 1)[0].strip().lower()
+    fmt = (ox.RdfFormat.from_media_type(media) if media else None) or ox.RdfFormat.TURTLE
     try:
-        return ox.parse_query_results(raw, format=fmt)
+        triples = [q.triple for q in ox.parse(answer.body, format=fmt)]
+    except SyntaxError as exc:
+        raise EndpointError(f"the endpoint sent unreadable {fmt.name}: {exc}") from None
+    return iter(triples)
+
+
+def _parse_results(raw: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
+    try:
+        return ox.parse_query_results(raw, format=ox.QueryResultsFormat.JSON)
     except (SyntaxError, ValueError) as exc:
         head = raw[:80].decode("utf-8", "replace")
         raise EndpointError(

@@ -1,30 +1,35 @@
-"""One HTTP request with credentials, a timeout, TLS checks and bounded retries (stdlib only).
+"""HTTP with credentials, a timeout, TLS checks and bounded retries (stdlib ``urllib``).
+
+:meth:`HttpClient.request` sends one request of ``push`` (Graph Store Protocol, SPARQL
+Update). SPARQL queries go through SPARQLWrapper (:func:`trialkg.remote.endpoint.send_query`)
+under the same policy: :meth:`HttpClient.retrying` and :meth:`HttpClient.urlopen_tls`.
 
 Retried with exponential backoff (``backoff · 2^n`` seconds, at most ``retries`` times): HTTP
 5xx answers and connection failures (refused, reset, DNS). Not retried: 4xx answers (the
-server's own error text is reported, first lines) and read timeouts (a slow query is not made
-faster by sending it again). Every message passes through :func:`~trialkg.remote.config.redact`.
-
-Why not SPARQLWrapper here: it opens URLs with the process-global ``urllib`` opener (no
-per-endpoint TLS context for ``--insecure``), takes whole-second timeouts only, and folds the
-status and body of an error into its exception text; this client keeps those apart.
+server's own error text is reported, first lines), failed TLS checks and read timeouts (a slow
+query is not made faster by sending it again). Every message passes through
+:func:`~trialkg.remote.config.redact`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import ssl
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from trialkg import __version__
 from trialkg.exceptions import AuthenticationError, EndpointError
 from trialkg.remote.config import Credentials, redact, redact_url, strip_userinfo
 
 __all__ = ["HttpClient", "HttpError", "Response"]
 
-USER_AGENT = "trialkg (https://w3id.org/trialkg/)"
+USER_AGENT = f"trialkg/{__version__} (https://w3id.org/trialkg/)"
 MAX_ERROR_LINES = 5
 
 
@@ -56,12 +61,13 @@ class HttpClient:
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
     def __post_init__(self) -> None:
-        context = ssl.create_default_context()
+        self._context = ssl.create_default_context()
         if not self.verify_tls:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
+            self._context.check_hostname = False
+            self._context.verify_mode = ssl.CERT_NONE
         # Our own opener (the process-global one stays untouched); *_proxy variables apply.
-        self._opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context))
+        self._opener = urllib.request.build_opener(
+            urllib.request.HTTPSHandler(context=self._context))
 
     def request(
         self,
@@ -79,17 +85,32 @@ class HttpClient:
         :raises EndpointError: the server cannot be reached (after retries) or timed out.
         """
         target = strip_userinfo(url)
-        shown = redact_url(url).split("?", 1)[0]
         all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
         if self.credentials is not None:
             all_headers["Authorization"] = self.credentials.header()
+
+        def once() -> Response:
+            req = urllib.request.Request(target, data=body, method=method, headers=all_headers)
+            with self._opener.open(req, timeout=self.timeout) as resp:
+                return Response(resp.status, resp.headers.get("Content-Type", ""), resp.read())
+
+        return self.retrying(once, url, what=what)
+
+    def retrying(self, once: Callable[[], Response], url: str, *, what: str) -> Response:
+        """``once()``, called again after a 5xx answer or a connection failure.
+
+        ``once`` sends one request to ``url``; an error answer is a ``urllib.error.HTTPError``
+        whose body is the server's text, an unreachable server a ``URLError`` or ``OSError``.
+
+        :raises AuthenticationError: 401/403.
+        :raises HttpError: any other error status (after retries for 5xx).
+        :raises EndpointError: the server cannot be reached (after retries) or timed out.
+        """
+        shown = redact_url(url).split("?", 1)[0]
         attempt = 0
         while True:
-            req = urllib.request.Request(target, data=body, method=method, headers=all_headers)
             try:
-                with self._opener.open(req, timeout=self.timeout) as resp:
-                    return Response(resp.status, resp.headers.get("Content-Type", ""),
-                                    resp.read())
+                return once()
             except urllib.error.HTTPError as exc:
                 status = exc.code
                 message = self._clean(_first_lines(exc.read()))
@@ -124,6 +145,28 @@ class HttpClient:
                     f"cannot reach {shown}: {self._clean(_reason_text(reason))}{tries}"
                 ) from None
 
+    @contextlib.contextmanager
+    def urlopen_tls(self) -> Iterator[None]:
+        """Inside the block, ``urllib.request.urlopen`` from this thread has this client's TLS.
+
+        For libraries that call ``urlopen`` themselves (SPARQLWrapper takes no TLS settings).
+        With TLS checks on there is nothing to change: ``urlopen`` checks certificates against
+        the system's CAs (``$SSL_CERT_FILE`` names others). With them off (``--insecure``),
+        urllib's process-wide opener is swapped, under a lock, for one that skips the checks
+        for this thread only (others keep urllib's default checks), and put back afterwards.
+        """
+        if self.verify_tls:
+            yield
+            return
+        with _URLOPEN_LOCK:
+            saved = getattr(urllib.request, "_opener", None)  # urllib has no public getter
+            urllib.request.install_opener(
+                urllib.request.build_opener(_ThisThreadHTTPS(self._context)))
+            try:
+                yield
+            finally:
+                urllib.request.install_opener(saved)
+
     def _clean(self, text: str) -> str:
         return redact(text, self.credentials)
 
@@ -141,6 +184,23 @@ class HttpClient:
             return AuthenticationError(f"{shown} refused the {what} (HTTP 403){detail}")
         return HttpError(f"{what} to {shown} failed with HTTP {status}{tries}{detail}",
                          status=status, message=message)
+
+
+_URLOPEN_LOCK = threading.RLock()
+
+
+class _ThisThreadHTTPS(urllib.request.HTTPSHandler):
+    """HTTPS with ``context`` for the thread that made the handler, urllib's default for others."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        super().__init__(context=context)
+        self._thread = threading.get_ident()
+        self._others = urllib.request.HTTPSHandler()
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        if threading.get_ident() == self._thread:
+            return super().https_open(req)
+        return self._others.https_open(req)
 
 
 def _first_lines(raw: bytes) -> str:
