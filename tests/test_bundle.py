@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.conftest import REPO, run_cli, shared_path
 
+from tests.conftest import REPO, run_cli, shared_path
 from trialkg.build import BuildError, build_graph
 from trialkg.bundled import load_bundled, load_graph_dir
 

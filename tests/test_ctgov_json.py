@@ -22,10 +22,12 @@ def test_own_record_maps_every_module() -> None:
     (study,) = load_studies(DATA / "ctgov-v2" / "NCT99000001.json")
     assert study.trial_id == "NCT99000001"
     assert study.version == "2024-01-15"
-    assert study.lead_sponsor is not None and study.lead_sponsor.name == "Example University Hospital"
+    assert study.lead_sponsor is not None
+    assert study.lead_sponsor.name == "Example University Hospital"
     assert [c.name for c in study.collaborators] == ["Novartis", 'Tab\tand "quotes" <Org>']
     assert study.phases == ["PHASE1", "PHASE2"]
-    assert study.start is not None and (study.start.value, study.start.kind) == ("2010-03", "ACTUAL")
+    assert study.start is not None
+    assert (study.start.value, study.start.kind) == ("2010-03", "ACTUAL")
     assert study.enrollment == 40 and study.enrollment_type == "ACTUAL"
     assert [o.kind for o in study.outcomes] == ["primary", "secondary", "secondary"]
     assert study.interventions[0].other_names == ["Glivec", "STI571"]
@@ -86,7 +88,9 @@ def test_padded_mesh_ids_in_real_record(ctgov_v2_dir: Path) -> None:
         ("NCT03418623.json", 1, "NCT03418623"),  # a single study object
     ],
 )
-def test_every_container_shape(ctgov_v2_dir: Path, name: str, count: int, first: str | None) -> None:
+def test_every_container_shape(
+    ctgov_v2_dir: Path, name: str, count: int, first: str | None
+) -> None:
     studies = load_studies(ctgov_v2_dir / name)
     assert len(studies) == count
     if first:
@@ -129,7 +133,8 @@ def test_not_json_at_all() -> None:
 
 def test_retired_v1_api_file() -> None:
     v1 = {"FullStudiesResponse": {"APIVrs": "1.01.05", "FullStudies": [
-        {"Rank": 1, "Study": {"ProtocolSection": {"IdentificationModule": {"NCTId": "NCT00122473"}}}}
+        {"Rank": 1, "Study": {"ProtocolSection": {
+            "IdentificationModule": {"NCTId": "NCT00122473"}}}}
     ]}}
     (msg,) = _errors(json.dumps(v1).encode(), "v1.json")
     assert "retired ClinicalTrials.gov API v1" in msg and msg.startswith("v1.json")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.conftest import load_studies, shared_path
 
+from tests.conftest import load_studies, shared_path
 from trialkg.exceptions import RecordError
 from trialkg.model import Study
 from trialkg.sources import read_paths

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.conftest import run_cli, shared_path
 
+from tests.conftest import run_cli, shared_path
 from trialkg.draft import draft_from_text
 from trialkg.sources.curated import validate
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
-from tests.conftest import DATA, run_cli
 from rdflib.compare import isomorphic
 
+from tests.conftest import DATA, run_cli
 from trialkg.export import export, export_to_path
 from trialkg.formats import FORMATS
 from trialkg.sources import read_paths

@@ -8,9 +8,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
-from tests.conftest import DATA, load_studies
 from rdflib import OWL, RDF, RDFS
 
+from tests.conftest import DATA, load_studies
 from trialkg.iris import TKG
 from trialkg.mapping import CONTROLLED, INTERVENTION_CLASSES, STUDY_TYPE_CLASSES, study_quads
 from trialkg.reasoning import check_owl, ontology_graph

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from tests.conftest import load_studies
 
+from tests.conftest import load_studies
 from trialkg.iris import TKG, id_iri, trial_iri
 from trialkg.mapping import study_quads
 from trialkg.model import Study

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from tests.conftest import SHARED, shared_path
 
+from tests.conftest import SHARED, shared_path
 from trialkg.exceptions import RecordError
 from trialkg.iris import TKG, trial_iri
 from trialkg.mapping import study_quads

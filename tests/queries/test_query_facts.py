@@ -7,8 +7,8 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from tests.queries.conftest import mesh_ids
 
+from tests.queries.conftest import mesh_ids
 from trialkg.exceptions import ParameterError
 from trialkg.iris import TRIAL
 from trialkg.queries import LocalExecutor, QueryLibrary, run_stored
