@@ -10,6 +10,11 @@ last copy read, files in name order). Input: ``conditionsModule.conditions`` (an
 A prediction is the set of descriptors linked from the input; studies without truth terms
 are skipped. Micro-averaged precision and recall over (study, UI) pairs.
 
+With ``--ceiling`` it also counts the truth pairs that some MeSH term names in the input at
+all (a preferred or entry term, after the linker's normalisation, as consecutive words of one
+input string, or as all of its words in any order): the recall a linker that only reads what
+the text names could reach, whatever its rules.
+
 With ``--split`` the figures are also given for two halves of the scored studies, in NCT id
 order: odd positions (``odd``, the half rules were studied on) and even positions (``even``,
 held out), as ``<half>_<figure>`` lines.
@@ -31,6 +36,8 @@ sys.path.insert(0, str(ROOT / "src"))
 from trialkg.iris import normalise_mesh_id  # noqa: E402
 from trialkg.mesh.linker import Linker  # noqa: E402
 from trialkg.mesh.load import load_vocabulary  # noqa: E402
+from trialkg.mesh.normalise import variants, words  # noqa: E402
+from trialkg.mesh.vocabulary import MeshVocabulary  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "ctgov-v2"
 #: Branches ClinicalTrials.gov's condition browse draws from (diseases, mental disorders,
@@ -91,6 +98,27 @@ def score(
     return {"tp": tp, "fp": fp, "fn": fn, "precision": precision, "recall": recall}
 
 
+def ceiling(vocab: MeshVocabulary, cases: dict[str, tuple[list[str], set[str]]]) -> int:
+    """How many (study, UI) truth pairs some term of the UI names in the study's input."""
+    wanted = {ui for _, truth in cases.values() for ui in truth}
+    keys: dict[str, set[tuple[str, ...]]] = {}
+    for d in vocab.descriptors():
+        if d.ui in wanted:
+            for term in (d.label, *d.entry_terms):
+                for key in variants(term):
+                    keys.setdefault(d.ui, set()).update((key, tuple(sorted(key))))
+    named = 0
+    for texts, truth in cases.values():
+        grams: set[tuple[str, ...]] = set()
+        for text in texts:
+            norm = tuple(w for _, _, w in words(text))
+            grams.add(tuple(sorted(norm)))
+            grams.update(norm[i:j] for i in range(len(norm))
+                         for j in range(i + 1, min(len(norm), i + 12) + 1))
+        named += sum(1 for ui in truth if keys.get(ui, set()) & grams)
+    return named
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA)
@@ -102,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-derived", action="store_true",
                         help="no adjectives read as their nouns (\"Recurrent\" → Recurrence)")
     parser.add_argument("--per-record", action="store_true", help="list differences on stderr")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="also count the truth pairs any MeSH term names in the input")
     parser.add_argument("--split", action="store_true",
                         help="also score odd and even studies (NCT id order) apart")
     args = parser.parse_args(argv)
@@ -125,6 +155,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{key:<12}{result[key]:>8}")
     print(f"{'precision':<12}{result['precision']:>8.3f}")
     print(f"{'recall':<12}{result['recall']:>8.3f}")
+    if args.ceiling:
+        named = ceiling(vocab, cases)
+        pairs = result["tp"] + result["fn"]
+        print(f"{'named':<12}{named:>8}   (truth pairs some MeSH term names in the input)")
+        share = named / pairs if pairs else 0.0
+        print(f"{'ceiling':<12}{share:>8.3f}   (recall from named terms only)")
     if args.split:
         for half, part in halves(cases).items():
             figures = score(linker, part, per_record=False)

@@ -7,7 +7,9 @@ studies 0.893 / 0.746, even studies 0.898 / 0.677. The issue's target (0.95 / 0.
 reached: most misses are synonyms ClinicalTrials.gov takes from outside MeSH ("Atopic
 Dermatitis" → Eczema, "Alcohol Use Disorder" → Alcoholism), terms from keywords, or terms it
 adds for one record and not for another with the same text ("Neoplasms, Plasma Cell" for
-"Multiple Myeloma", "Hypertension" for "Pulmonary Arterial Hypertension").
+"Multiple Myeloma", "Hypertension" for "Pulmonary Arterial Hypertension"). Only 89 of the
+132 truth pairs are named in the conditions by any MeSH term at all (``--ceiling``), so a
+recall of 0.75 needs terms the text does not name.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def run_score(*args: str) -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def default_score() -> dict[str, float]:
-    return run_score()
+    return run_score("--ceiling")
 
 
 def test_counts(default_score: dict[str, float]) -> None:
@@ -51,6 +53,13 @@ def test_counts(default_score: dict[str, float]) -> None:
 def test_reached_figures(default_score: dict[str, float]) -> None:
     assert default_score["precision"] >= 0.89
     assert default_score["recall"] >= 0.71
+
+
+def test_ceiling_of_named_terms(default_score: dict[str, float]) -> None:
+    # e.g. NCT05809934's "Nonalcoholic Steatohepatitis" names none of its three truth terms
+    # (Non-alcoholic Fatty Liver Disease, Fatty Liver, Fibrosis) in MeSH 2025's wording
+    assert default_score["named"] == 89
+    assert default_score["ceiling"] < 0.75
 
 
 def test_split_halves() -> None:
