@@ -296,10 +296,13 @@ def _work(files: list[str], known: dict[str, tuple[str | None, str | None]],
                 continue
             graph, version = record_key(item)
             where[0] = graph
-            outcome = prepare_record(item, graph, version, known.get(graph, (None, None)))
+            outcome = prepare_record(item, graph, version, known.get(graph, (None, None)),
+                                     text=True)
             if isinstance(outcome, Prepared):
                 known[graph] = (outcome.version, outcome.digest)  # what the store will hold
-                data = serialize(outcome.quads, format=RdfFormat.N_QUADS) or b""
+                data = outcome.text
+                if data is None:
+                    data = serialize(outcome.quads, format=RdfFormat.N_QUADS) or b""
                 sender.send(("write", graph, outcome.new, data, len(outcome.quads),
                              sorted(outcome.mesh_ids)), len(data))
             elif isinstance(outcome, RecordError):

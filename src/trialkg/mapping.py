@@ -47,6 +47,7 @@ __all__ = [
     "record_digest",
     "record_graph_iri",
     "study_quads",
+    "study_quads_and_text",
 ]
 
 _TYPE = NamedNode(RDF + "type")
@@ -267,15 +268,47 @@ def study_quads(study: Study, *, ingested_at: str | None = None) -> list[Quad]:
     The provenance holds ``tkg:recordDigest``, a digest of the study's own triples, so an
     unchanged record can be recognised and skipped on re-ingest.
     """
+    return study_quads_and_text(study, ingested_at=ingested_at)[0]
+
+
+def study_quads_and_text(
+    study: Study, *, ingested_at: str | None = None
+) -> tuple[list[Quad], bytes]:
+    """:func:`study_quads`, and the same quads as N-Quads text (what ``serialize`` writes).
+
+    The digest needs that text anyway; an ingest worker sends it on as it is.
+    """
     graph = NamedNode(record_graph_iri(study))
     e = _Emitter(graph)
     t = NamedNode(trial_iri(study.trial_id))
     _content(e, t, study)
     e.quads.extend(curated_quads(graph, t, study))
     quads = list(dict.fromkeys(e.quads + e.shared))
+    text = serialize(quads, format=RdfFormat.N_QUADS) or b""
     prov = _Emitter(graph)
-    _provenance(prov, graph, t, study, ingested_at or _ingest_time(), record_digest(quads))
-    return prov.quads + quads
+    _provenance(prov, graph, t, study, ingested_at or _ingest_time(),
+                _study_digest(quads, text, graph))
+    return prov.quads + quads, (serialize(prov.quads, format=RdfFormat.N_QUADS) or b"") + text
+
+
+_ENTITIES_SUFFIX = f" {_ENTITIES} .\n".encode()
+
+
+def _study_digest(quads: list[Quad], text: bytes, graph: NamedNode) -> str:
+    """:func:`record_digest` of a study's quads from their N-Quads ``text``.
+
+    Every quad :func:`study_quads` writes is in the study's graph or the entities graph, so
+    each line ends with one of two suffixes (a newline only ends a line: literals escape
+    theirs), and both are cut from the whole text at once. Text of another shape takes the
+    general way.
+    """
+    import hashlib
+
+    own = f" {graph} .\n".encode()
+    if not quads or text.count(own) + text.count(_ENTITIES_SUFFIX) != len(quads):
+        return record_digest(quads)
+    cut = text.replace(own, b"\n").replace(_ENTITIES_SUFFIX, b"\n").splitlines()
+    return hashlib.sha256(b"\n".join(sorted(cut))).hexdigest()[:32]
 
 
 def record_graph_iri(study: Study) -> str:

@@ -478,6 +478,8 @@ class Prepared:
     version: str | None
     digest: str | None
     mesh_ids: set[str]
+    #: The quads as N-Quads text, when asked for and the mapping wrote it anyway.
+    text: bytes | None = None
 
 
 def record_key(item: Study | Evidence) -> tuple[str, str | None]:
@@ -492,16 +494,17 @@ def record_key(item: Study | Evidence) -> tuple[str, str | None]:
 
 def prepare_record(
     item: Study | Evidence, graph: str, version: str | None,
-    stored: tuple[str | None, str | None],
+    stored: tuple[str | None, str | None], *, text: bool = False,
 ) -> Prepared | str | RecordError:
     """What to do with one record, given the stored ``(version, digest)`` of its graph.
 
     :data:`UNCHANGED` or :data:`OLDER` when the stored version is the same or newer (decided
     before mapping: it costs nothing); otherwise the record is mapped, and is
     :data:`UNCHANGED` when its digest equals the stored one. A record the mapping cannot
-    express gives a :class:`RecordError`.
+    express gives a :class:`RecordError`. With ``text``, a study's N-Quads text comes along
+    (:attr:`Prepared.text`).
     """
-    from trialkg.mapping import study_quads
+    from trialkg.mapping import study_quads, study_quads_and_text
     from trialkg.results_mapping import evidence_quads
 
     stored_version, stored_digest = stored
@@ -510,8 +513,14 @@ def prepare_record(
             return UNCHANGED
         if version < stored_version:  # ISO dates compare as text
             return OLDER
+    nquads = None
     try:
-        quads = evidence_quads(item) if isinstance(item, Evidence) else study_quads(item)
+        if isinstance(item, Evidence):
+            quads = evidence_quads(item)
+        elif text:
+            quads, nquads = study_quads_and_text(item)
+        else:
+            quads = study_quads(item)
     except (ValueError, TypeError) as exc:  # a record the mapping cannot express
         where = ((item.record, item.key) if isinstance(item, Evidence)
                  else (item.source, item.record or item.trial_id))
@@ -521,7 +530,7 @@ def prepare_record(
         return UNCHANGED
     mesh = _mesh_ids(item) if isinstance(item, Study) else {_ANY_MESH}
     return Prepared(graph, stored_digest is None, quads, _version_of(quads, graph), digest,
-                    mesh)
+                    mesh, nquads)
 
 
 class Batch:
