@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from trialkg.exceptions import RecordError
-from trialkg.store import Batch, IngestReport, Prepared, TrialStore
+from trialkg.store import BATCH_QUADS, Batch, IngestReport, Prepared, TrialStore
 
 __all__ = ["BUFFER_FRAMES", "FRAME_BYTES", "WORKER_FROM_BYTES", "ingest_files", "want_worker"]
 
@@ -54,12 +54,14 @@ WORKER_FROM_BYTES = 2 * 1024 * 1024
 #: The worker sends a frame when it holds this much N-Quads text (or 0.2 s have passed) ...
 FRAME_BYTES = 1024 * 1024
 #: ... and stops mapping while this many frames wait for the writer.
-BUFFER_FRAMES = 48
+BUFFER_FRAMES = 16
 _FLUSH_SECONDS = 0.2
-#: When the worker has nothing ready, the writer commits a batch of at least this many quads
-#: rather than wait idle: loading overlaps mapping even for small inputs, and when loading
-#: is the slower side the batches grow to their full size.
-IDLE_COMMIT_QUADS = 50_000
+#: When the worker has nothing ready, the writer commits what it holds rather than wait idle,
+#: if that is at least this many quads, or half what it has committed so far (up to a full
+#: batch): loading overlaps mapping from the first seconds, and in a long ingest the batches
+#: stay large (fewer, bigger files for RocksDB). When loading is the slower side, batches
+#: fill up anyway.
+IDLE_COMMIT_QUADS = 25_000
 _HEADER = struct.Struct(">Q")
 _IDLE: tuple[Any, ...] = ("idle",)
 _POLL_SECONDS = 0.2
@@ -117,7 +119,8 @@ def ingest_files(
                     return report
                 kind = message[0]
                 if kind == "idle":  # the worker is behind: load what is here meanwhile
-                    if batch.quads >= IDLE_COMMIT_QUADS:
+                    if batch.quads >= max(IDLE_COMMIT_QUADS,
+                                          min(BATCH_QUADS, report.triples // 2)):
                         batch.commit()
                     continue
                 if kind == "file":
