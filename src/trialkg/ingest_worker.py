@@ -303,10 +303,10 @@ def _work(files: list[str], known: dict[str, tuple[str | None, str | None]],
                                      text=True)
             if isinstance(outcome, Prepared):
                 known[graph] = (outcome.version, outcome.digest)  # what the store will hold
-                data = outcome.text
-                if data is None:
-                    data = serialize(outcome.quads, format=RdfFormat.N_QUADS) or b""
-                sender.send(("write", graph, outcome.new, data, len(outcome.quads),
+                data = outcome.quads
+                if not isinstance(data, bytes):
+                    data = serialize(data, format=RdfFormat.N_QUADS) or b""
+                sender.send(("write", graph, outcome.new, data, outcome.count,
                              sorted(outcome.mesh_ids)), len(data))
             elif isinstance(outcome, RecordError):
                 sender.send(("error", str(outcome)))

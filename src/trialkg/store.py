@@ -346,7 +346,7 @@ class TrialStore:
                     batch.commit()
                 outcome = prepare_record(item, graph, version, self._stored_version(graph))
                 if isinstance(outcome, Prepared):
-                    batch.add(outcome.graph, outcome.new, outcome.quads, len(outcome.quads),
+                    batch.add(outcome.graph, outcome.new, outcome.quads, outcome.count,
                               outcome.mesh_ids)
                 else:
                     report.count(outcome)
@@ -473,13 +473,13 @@ class Prepared:
 
     graph: str
     new: bool
-    quads: list[ox.Quad]
+    #: The quads as terms, or as N-Quads text (:func:`prepare_record` with ``text``).
+    quads: list[ox.Quad] | bytes
+    count: int
     #: ``tkg:recordVersion`` and ``tkg:recordDigest`` as they will be stored.
     version: str | None
     digest: str | None
     mesh_ids: set[str]
-    #: The quads as N-Quads text, when asked for and the mapping wrote it anyway.
-    text: bytes | None = None
 
 
 def record_key(item: Study | Evidence) -> tuple[str, str | None]:
@@ -501,10 +501,10 @@ def prepare_record(
     :data:`UNCHANGED` or :data:`OLDER` when the stored version is the same or newer (decided
     before mapping: it costs nothing); otherwise the record is mapped, and is
     :data:`UNCHANGED` when its digest equals the stored one. A record the mapping cannot
-    express gives a :class:`RecordError`. With ``text``, a study's N-Quads text comes along
-    (:attr:`Prepared.text`).
+    express gives a :class:`RecordError`. With ``text`` the quads come as N-Quads text,
+    written without building a term for each (what an ingest worker sends).
     """
-    from trialkg.mapping import study_quads, study_quads_and_text
+    from trialkg.mapping import date_literal, study_quads, study_text
     from trialkg.results_mapping import evidence_quads
 
     stored_version, stored_digest = stored
@@ -513,24 +513,31 @@ def prepare_record(
             return UNCHANGED
         if version < stored_version:  # ISO dates compare as text
             return OLDER
-    nquads = None
+    quads: list[ox.Quad] | bytes
     try:
         if isinstance(item, Evidence):
             quads = evidence_quads(item)
+            count, digest = len(quads), _digest_of(quads)
+            if text:
+                quads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
         elif text:
-            quads, nquads = study_quads_and_text(item)
+            quads, count, digest = study_text(item)
         else:
             quads = study_quads(item)
+            count, digest = len(quads), _digest_of(quads)
     except (ValueError, TypeError) as exc:  # a record the mapping cannot express
         where = ((item.record, item.key) if isinstance(item, Evidence)
                  else (item.source, item.record or item.trial_id))
         return RecordError(f"cannot map record: {exc}", source=where[0], record=where[1])
-    digest = _digest_of(quads)
     if stored_digest is not None and digest == stored_digest:
         return UNCHANGED
-    mesh = _mesh_ids(item) if isinstance(item, Study) else {_ANY_MESH}
-    return Prepared(graph, stored_digest is None, quads, _version_of(quads, graph), digest,
-                    mesh, nquads)
+    if isinstance(item, Study):
+        mesh = _mesh_ids(item)
+        # what the provenance holds: tkg:recordVersion, as mapping.study_quads writes it
+        stored_as = date_literal(item.version).value if item.version else None
+    else:  # evidence links MeSH its own way (the MeSH refresh decides); it has no version
+        mesh, stored_as = {_ANY_MESH}, None
+    return Prepared(graph, stored_digest is None, quads, count, stored_as, digest, mesh)
 
 
 class Batch:
@@ -595,15 +602,6 @@ def _as_quads(quads: list[ox.Quad] | bytes) -> list[ox.Quad]:
     if isinstance(quads, bytes):
         return list(ox.parse(quads, format=ox.RdfFormat.N_QUADS))
     return quads
-
-
-def _version_of(quads: list[ox.Quad], graph: str) -> str | None:
-    """The ``tkg:recordVersion`` of a record's own graph, as the store will hold it."""
-    for q in quads:
-        if q.predicate == _RECORD_VERSION and isinstance(q.subject, ox.NamedNode) \
-                and q.subject.value == graph:
-            return _lexical(q.object)
-    return None
 
 
 def _lexical(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
