@@ -272,3 +272,30 @@ def test_ctrl_c_at_the_terminal_stops_writer_and_worker(
         present = _assert_every_study_complete(store, studies)
         assert len(_study_graphs(store)) == present == loaded
     _rerun_completes(tmp_store, path, present, len(studies))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the worker in /proc")
+def test_worker_of_a_killed_ingest_does_not_linger(tmp_path: Path) -> None:
+    """``kill -9`` of the ingest while its worker waits on a slow input (a pipe that says
+    no more): the worker notices its parent is gone and exits."""
+    fifo = tmp_path / "feed.jsonl"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trialkg", "ingest", "--store", str(tmp_path / "store"),
+         "--no-progress", "--worker", str(fifo)], stderr=subprocess.PIPE, text=True)
+    with open(fifo, "wb") as feed:  # opens once the worker reads it
+        feed.write(renumbered(real_records(), 1)[0] + b"\n")
+        feed.flush()
+        deadline = time.monotonic() + 60
+        while not _children(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        (worker,) = _children(proc.pid)
+        time.sleep(3)  # the record is mapped and sent; the worker now waits for the next line
+        assert _alive(worker)
+        proc.kill()
+        proc.communicate(timeout=60)
+        deadline = time.monotonic() + 30
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(worker)

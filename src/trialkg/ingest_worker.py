@@ -274,7 +274,16 @@ class _Sender:
         self._thread.join()
 
     def _write(self) -> None:
-        while (frame := self._frames.get()) is not None:
+        parent = os.getppid()
+        while True:
+            try:
+                frame = self._frames.get(timeout=1.0)
+            except queue.Empty:
+                if os.getppid() != parent:  # the writer was killed while we read a slow input
+                    os._exit(0)
+                continue
+            if frame is None:
+                return
             try:
                 self._out.write(_HEADER.pack(len(frame)))
                 self._out.write(frame)
