@@ -168,6 +168,25 @@ def test_text_mapping_is_the_serialised_term_mapping(importer_name: str) -> None
     mutated()
 
 
+def test_worker_reports_an_unexpected_error_as_a_message() -> None:
+    """An error the worker cannot skip (here: a writer that sent nonsense) comes back as one
+    ``fatal`` message naming it, never as a traceback; the writer stops on it."""
+    import pickle
+    import struct
+
+    done = subprocess.run([sys.executable, "-m", "trialkg.ingest_worker"],
+                          input=pickle.dumps({"files": 5, "known": {}}), capture_output=True,
+                          timeout=120)
+    assert (done.returncode, done.stderr) == (0, b"")
+    messages, out = [], done.stdout
+    while out:
+        (size,) = struct.unpack(">Q", out[:8])
+        messages += pickle.loads(out[8:8 + size])
+        out = out[8 + size:]
+    (kind, text), = messages
+    assert kind == "fatal" and text.startswith("the ingest worker failed: TypeError: ")
+
+
 def test_worker_only_where_it_pays(tmp_path: Path) -> None:
     small = tmp_path / "small.jsonl"
     small.write_bytes(b"{}\n")

@@ -339,7 +339,8 @@ def main() -> None:
         sender.send(("done",))
     except BaseException as exc:  # reported to the writer, which stops and says so
         what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        sender.send(("fatal", f"the ingest worker failed on {where[0]}: {what}"))
+        place = f" on {where[0]}" if where[0] else ""
+        sender.send(("fatal", f"the ingest worker failed{place}: {what}"))
     sender.close()
 
 
