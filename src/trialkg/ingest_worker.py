@@ -1,7 +1,7 @@
 """Mapping in a worker process while the writing process loads the store.
 
 Reading, parsing and mapping records is Python work; loading their quads is Oxigraph's (Rust)
-work. :func:`ingest_files` starts one worker (``python -m trialkg.ingest_worker``) that reads
+work. :func:`ingest_files` starts one worker (:func:`main`, in a new interpreter) that reads
 the input files and maps every record, while the calling process, which holds the store's
 write lock, commits what the worker sends in the same batches as
 :meth:`~trialkg.store.TrialStore.ingest`: mapping the next records overlaps with loading
@@ -67,6 +67,9 @@ _IDLE: tuple[Any, ...] = ("idle",)
 _POLL_SECONDS = 0.2
 
 Message = tuple[Any, ...]
+#: The worker's command: the writer's own module search path, so that it runs the same
+#: trialkg (a source checkout, a test's path), then :func:`main`.
+_BOOT = "import sys; sys.path[:] = sys.argv[1:]; from trialkg.ingest_worker import main; main()"
 
 
 def want_worker(files: list[Path], store: TrialStore, worker: bool | None = None) -> bool:
@@ -160,7 +163,7 @@ class _Worker:
     def __init__(self, files: list[Path], known: dict[str, tuple[str | None, str | None]]):
         self._stderr = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "trialkg.ingest_worker"],
+            [sys.executable, "-c", _BOOT, *sys.path],  # this process's trialkg, as spawn does
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
             bufsize=0, start_new_session=True,  # the terminal's Ctrl-C is for the writer
         )
