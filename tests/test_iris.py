@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pyoxigraph as ox
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from trialkg.exceptions import MeshError
-from trialkg.iris import id_iri, mesh_iri, normalise_mesh_id, slug, trial_iri
+from trialkg.iris import ID, id_iri, mesh_iri, normalise_mesh_id, slug, trial_iri
 from trialkg.mapping import organization_iri
 
 
@@ -52,3 +56,9 @@ def test_no_text_breaks_an_iri(text: str) -> None:
 def test_slugs_are_deterministic_ascii() -> None:
     assert slug("National Cancer Institute (NCI)") == "national-cancer-institute-nci"
     assert slug("National  Cancer Institute (NCI) ") == "national-cancer-institute-nci"
+
+
+@given(st.text())
+def test_id_iri_segment_is_percent_encoding(text: str) -> None:
+    """Unreserved text skips ``quote``; every text gets what ``quote`` gives."""
+    assert id_iri(text, 7) == ID + (quote(text, safe="-._~") or "_") + "/7"

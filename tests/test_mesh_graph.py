@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pyoxigraph as ox
 import pytest
 
@@ -98,3 +101,15 @@ def test_unknown_descriptor_only_rolls_up_to_itself(vocab: MeshVocabulary) -> No
     node = ox.NamedNode(MESH + "D018290")
     about = [q for q in quads if q.subject == node]
     assert [(q.predicate, q.object) for q in about] == [(ROLLS_UP_TO, node)]
+
+
+def test_graph_from_looked_up_rows_equals_graph_from_whole_table(
+    vocab: MeshVocabulary, tmp_path: Path
+) -> None:
+    """The MeSH graph reads only the supplementary rows it needs; same quads as from the
+    whole table."""
+    shutil.copytree(BUNDLED_DIR, tmp_path / "mesh")
+    fresh = load_vocabulary(tmp_path / "mesh")
+    uis = ["C000002", "C584971", "C999999", "D018223"]
+    assert vocab.supplementary("C000002") is not None  # the fixture's table: loaded whole
+    assert list(mesh_graph_quads(uis, fresh)) == list(mesh_graph_quads(uis, vocab))

@@ -113,3 +113,21 @@ def test_bundle_matches_source_table(vocab: MeshVocabulary) -> None:
     with gzip.open(BUNDLED_DIR / "descriptors.tsv.gz", "rt", encoding="utf-8") as f:
         first = f.readline().split("\t")
     assert first[:2] == ["D000001", "Calcimycin"]
+
+
+def test_supplementary_for_reads_only_the_rows_asked(
+    vocab: MeshVocabulary, tmp_path: Path
+) -> None:
+    """A fresh vocabulary (a copy of the bundle: not the cached one) looks up a few records
+    without loading the table; they equal the whole table's, padded spellings included."""
+    import shutil
+
+    copy = tmp_path / "mesh"
+    shutil.copytree(BUNDLED_DIR, copy)
+    fresh = load_vocabulary(copy)
+    found = fresh.supplementary_for(["C000002", "C0584971", "C999999", "D001561"])
+    assert sorted(found) == ["C000002", "C584971"]
+    assert found["C000002"] == vocab.supplementary("C000002")
+    assert found["C584971"] == vocab.supplementary("C584971")
+    assert fresh.supplementary_for(["C000002"]) == {"C000002": found["C000002"]}  # cached
+    assert fresh.supplementary("C584971") == found["C584971"]  # the whole table agrees

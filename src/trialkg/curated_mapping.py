@@ -19,7 +19,7 @@ from trialkg.iris import DCTERMS, PROV, RDF, TKG, XSD
 from trialkg.model import Study
 from trialkg.results import OutcomeResult, SourceRef, StudyResults
 
-__all__ = ["curated_quads", "result_summary", "source_quads"]
+__all__ = ["curated_quads", "curated_triples", "result_summary", "source_quads", "source_triples"]
 
 _DATE = NamedNode(XSD + "date")
 
@@ -47,34 +47,46 @@ def result_summary(outcome: OutcomeResult) -> str:
 
 def source_quads(graph: NamedNode, ref: SourceRef) -> list[Quad]:
     """The graph ``prov:wasDerivedFrom`` the source page, with its retrieval date."""
+    return [Quad(s, p, o, graph) for s, p, o in source_triples(graph, ref)]
+
+
+def source_triples(
+    graph: NamedNode, ref: SourceRef
+) -> list[tuple[NamedNode, NamedNode, NamedNode | Literal]]:
+    """:func:`source_quads` as triples (subject, predicate, object) of ``graph``."""
     page = NamedNode(ref.url)
-    out = [
-        Quad(graph, NamedNode(PROV + "wasDerivedFrom"), page, graph),
-        Quad(page, NamedNode(RDF + "type"), _tkg("SourcePage"), graph),
-        Quad(page, _tkg("retrievedOn"), Literal(ref.retrieved, datatype=_DATE), graph),
+    out: list[tuple[NamedNode, NamedNode, NamedNode | Literal]] = [
+        (graph, NamedNode(PROV + "wasDerivedFrom"), page),
+        (page, NamedNode(RDF + "type"), _tkg("SourcePage")),
+        (page, _tkg("retrievedOn"), Literal(ref.retrieved, datatype=_DATE)),
     ]
     if ref.title:
-        out.append(Quad(page, NamedNode(DCTERMS + "title"), Literal(ref.title), graph))
+        out.append((page, NamedNode(DCTERMS + "title"), Literal(ref.title)))
     if ref.citation:
-        out.append(Quad(page, NamedNode(DCTERMS + "bibliographicCitation"),
-                        Literal(ref.citation), graph))
+        out.append((page, NamedNode(DCTERMS + "bibliographicCitation"), Literal(ref.citation)))
     if ref.doi:
-        out.append(Quad(page, _tkg("doi"), Literal(ref.doi), graph))
+        out.append((page, _tkg("doi"), Literal(ref.doi)))
     if ref.pmid:
-        out.append(Quad(page, _tkg("pmid"), Literal(ref.pmid), graph))
+        out.append((page, _tkg("pmid"), Literal(ref.pmid)))
     return out
 
 
 def curated_quads(graph: NamedNode, trial: NamedNode, study: Study) -> list[Quad]:
     """Provenance of a curated record and one ``tkg:resultSummary`` per curated outcome."""
-    out: list[Quad] = []
+    return [Quad(s, p, o, graph) for s, p, o in curated_triples(graph, trial, study)]
+
+
+def curated_triples(
+    graph: NamedNode, trial: NamedNode, study: Study
+) -> list[tuple[NamedNode, NamedNode, NamedNode | Literal]]:
+    """:func:`curated_quads` as triples (subject, predicate, object) of ``graph``."""
+    out: list[tuple[NamedNode, NamedNode, NamedNode | Literal]] = []
     if isinstance(study.source_ref, SourceRef):
-        out.extend(source_quads(graph, study.source_ref))
+        out.extend(source_triples(graph, study.source_ref))
     results = study.results
     if isinstance(results, StudyResults) and results.source is not None:
         if results.source != study.source_ref:
-            out.extend(source_quads(graph, results.source))
+            out.extend(source_triples(graph, results.source))
         for outcome in results.outcomes:
-            out.append(Quad(trial, _tkg("resultSummary"), Literal(result_summary(outcome)),
-                            graph))
+            out.append((trial, _tkg("resultSummary"), Literal(result_summary(outcome))))
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -84,11 +84,14 @@ def ingest_paths(
     progress: bool | None = None,
     wait: bool = False,
     batch_size: int | None = None,
+    worker: bool | None = None,
 ) -> IngestReport:
     """Ingest files and directories into the store, with a progress bar on a terminal.
 
     Files are read one record at a time (JSON Lines line by line, zips member by member),
-    so memory stays flat whatever the corpus size.
+    so memory stays flat whatever the corpus size. Records are mapped in a worker process
+    while this one loads the store (:mod:`trialkg.ingest_worker`) when ``worker`` is true,
+    or, by default, for inputs big enough to gain from it.
 
     :raises StoreLockedError: another process is writing the store (unless ``wait``).
     """
@@ -97,15 +100,40 @@ def ingest_paths(
         files = list(iter_files(paths))
         show = sys.stderr.isatty() if progress is None else progress
         size = batch_size or BATCH_SIZE
+        from trialkg.ingest_worker import want_worker
+
+        in_worker = want_worker(files, store, worker)
         with _stop_on_ctrl_c() as stop:
             if not show:
-                report = store.ingest(read_paths(files), batch_size=size, stop=stop)
+                report = _ingest(store, files, size, stop, in_worker)
             else:
-                report = _ingest_with_progress(store, files, size, stop)
+                report = _ingest_with_progress(store, files, size, stop, in_worker)
         after_ingest(store, report)
     finally:
         store.close()
     return report
+
+
+def _ingest(store: TrialStore, files: list[Path], batch_size: int, stop: threading.Event,
+            in_worker: bool, on_file: Callable[[int], None] | None = None,
+            on_record: Callable[[], None] | None = None) -> IngestReport:
+    if in_worker:
+        from trialkg.ingest_worker import ingest_files
+
+        return ingest_files(store, files, batch_size=batch_size, stop=stop, on_file=on_file,
+                            on_record=on_record)
+
+    def items() -> Iterator[Item]:
+        for n, path in enumerate(files, start=1):
+            if on_file is not None:
+                on_file(n)
+            yield from read_paths([path])
+
+    def tick(_item: Item) -> None:
+        if on_record is not None:
+            on_record()
+
+    return store.ingest(items(), on_item=tick, batch_size=batch_size, stop=stop)
 
 
 @contextmanager
@@ -130,7 +158,7 @@ def _stop_on_ctrl_c() -> Iterator[threading.Event]:
 
 
 def _ingest_with_progress(store: TrialStore, files: list[Path], batch_size: int,
-                          stop: threading.Event) -> IngestReport:
+                          stop: threading.Event, in_worker: bool) -> IngestReport:
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -147,19 +175,17 @@ def _ingest_with_progress(store: TrialStore, files: list[Path], batch_size: int,
     ) as bar:
         task = bar.add_task("ingesting", total=None, rate="", file=0, files=len(files))
 
-        def items() -> Iterator[Item]:
-            for n, path in enumerate(files, start=1):
-                bar.update(task, file=n, description=f"ingesting {path.name}")
-                yield from read_paths([path])
+        def on_file(n: int) -> None:
+            bar.update(task, file=n, description=f"ingesting {files[n - 1].name}")
 
-        def tick(_item: Item) -> None:
+        def on_record() -> None:
             bar.advance(task)
             state = bar.tasks[0]
             elapsed = state.elapsed or 0.0
             if elapsed > 0:
                 bar.update(task, rate=f"{state.completed / elapsed:,.0f} studies/s")
 
-        return store.ingest(items(), on_item=tick, batch_size=batch_size, stop=stop)
+        return _ingest(store, files, batch_size, stop, in_worker, on_file, on_record)
 
 
 def after_ingest(store: TrialStore, report: IngestReport | None = None) -> None:

@@ -106,8 +106,17 @@ def slug(text: str) -> str:
     return out[:120].rstrip("-") or "_"
 
 
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]+").fullmatch
+
+
 def _segment(value: str) -> str:
-    """Percent-encode one path segment so no text can break an IRI."""
+    """Percent-encode one path segment so no text can break an IRI.
+
+    Text of unreserved characters only (most ids and counters) is its own encoding: it skips
+    ``quote``, a fifth of the mapping's time otherwise.
+    """
+    if _UNRESERVED(value):
+        return value
     return quote(value, safe="-._~") or "_"
 
 
@@ -130,7 +139,7 @@ def id_iri(*parts: str | int) -> str:
     >>> id_iri("x", "a b\\t<c>")
     'https://w3id.org/trialkg/id/x/a%20b%09%3Cc%3E'
     """
-    return ID + "/".join(_segment(str(p)) for p in parts)
+    return ID + "/".join([_segment(str(p)) for p in parts])
 
 
 def graph_iri(*parts: str) -> str:

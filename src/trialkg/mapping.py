@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, serialize
 
 from trialkg import __version__
-from trialkg.curated_mapping import curated_quads
+from trialkg.curated_mapping import curated_triples
 from trialkg.iris import (
     CTGOV_STUDY,
     ID,
@@ -47,6 +47,8 @@ __all__ = [
     "record_digest",
     "record_graph_iri",
     "study_quads",
+    "study_quads_and_text",
+    "study_text",
 ]
 
 _TYPE = NamedNode(RDF + "type")
@@ -211,32 +213,38 @@ def _ingest_time() -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-class _Emitter:
-    """Collects the quads of one named graph, and the shared-entity quads it implies."""
+Term3 = tuple[NamedNode, NamedNode, NamedNode | Literal]
 
-    __slots__ = ("graph", "quads", "shared")
+
+class _Emitter:
+    """Collects the triples of one named graph, and the shared-entity triples it implies.
+
+    Triples are tuples of terms: building a ``Quad`` costs more than the rest of the mapping
+    of its triple, and a worker process writes N-Quads text without any (:func:`study_text`).
+    """
+
+    __slots__ = ("graph", "shared", "triples")
 
     def __init__(self, graph: NamedNode) -> None:
         self.graph = graph
-        self.quads: list[Quad] = []
-        self.shared: list[Quad] = []  # into the entities graph (organisations, conditions)
+        self.triples: list[Term3] = []
+        self.shared: list[Term3] = []  # into the entities graph (organisations, conditions)
 
     def entity(self, node: NamedNode, cls: str, label: str) -> None:
         """Type and label of a node many studies share, written once to the entities graph."""
-        self.shared.append(Quad(node, _TYPE, tkg(cls), _ENTITIES))
-        self.shared.append(Quad(node, _LABEL, text(label), _ENTITIES))
+        self.shared.append((node, _TYPE, tkg(cls)))
+        self.shared.append((node, _LABEL, text(label)))
 
     def add(self, s: NamedNode, p: NamedNode, o: NamedNode | Literal) -> None:
-        self.quads.append(Quad(s, p, o, self.graph))
+        self.triples.append((s, p, o))
 
     def lit(self, s: NamedNode, local: str, value: str | None) -> None:
         if value:
-            self.quads.append(Quad(s, tkg(local), Literal(value), self.graph))
+            self.triples.append((s, tkg(local), Literal(value)))
 
     def typed(self, s: NamedNode, local: str, value: object, datatype: NamedNode) -> None:
         if value is not None:
-            self.quads.append(Quad(s, tkg(local), Literal(str(value), datatype=datatype),
-                                   self.graph))
+            self.triples.append((s, tkg(local), Literal(str(value), datatype=datatype)))
 
     def flag(self, s: NamedNode, local: str, value: bool | None) -> None:
         if value is not None:
@@ -257,8 +265,7 @@ class _Emitter:
         self.add(s, tkg(local), node)
         self.entity(node, "Organization", org.name)
         if org.org_class:
-            self.shared.append(
-                Quad(node, tkg("organizationClass"), Literal(code(org.org_class)), _ENTITIES))
+            self.shared.append((node, tkg("organizationClass"), Literal(code(org.org_class))))
 
 
 def study_quads(study: Study, *, ingested_at: str | None = None) -> list[Quad]:
@@ -267,15 +274,81 @@ def study_quads(study: Study, *, ingested_at: str | None = None) -> list[Quad]:
     The provenance holds ``tkg:recordDigest``, a digest of the study's own triples, so an
     unchanged record can be recognised and skipped on re-ingest.
     """
+    return study_quads_and_text(study, ingested_at=ingested_at)[0]
+
+
+def study_quads_and_text(
+    study: Study, *, ingested_at: str | None = None
+) -> tuple[list[Quad], bytes]:
+    """:func:`study_quads`, and the same quads as N-Quads text (what ``serialize`` writes)."""
+    graph, t, e = _emit(study)
+    quads = list(dict.fromkeys([Quad(s, p, o, graph) for s, p, o in e.triples]
+                               + [Quad(s, p, o, _ENTITIES) for s, p, o in e.shared]))
+    text = serialize(quads, format=RdfFormat.N_QUADS) or b""
+    digest = _study_digest(len(quads), text, graph)
+    if digest is None:
+        digest = record_digest(quads)
+    prov = _Emitter(graph)
+    _provenance(prov, graph, t, study, ingested_at or _ingest_time(), digest)
+    prov_quads = [Quad(s, p, o, graph) for s, p, o in prov.triples]
+    return prov_quads + quads, (serialize(prov_quads, format=RdfFormat.N_QUADS) or b"") + text
+
+
+def study_text(study: Study, *, ingested_at: str | None = None) -> tuple[bytes, int, str]:
+    """The N-Quads text of :func:`study_quads` (byte for byte what ``serialize`` writes of
+    them), the number of quads and the record digest, without building any ``Quad``.
+
+    A term prints as Oxigraph's N-Quads serialiser writes it (the same code in Rust), and two
+    quads are equal exactly when their lines are, so duplicates go the same way. An ingest
+    worker maps this way: it needs the text, not the quads.
+    """
+    graph, t, e = _emit(study)
+    own, shared = f" {graph} .\n", f" {_ENTITIES} .\n"
+    lines = list(dict.fromkeys([f"{s} {p} {o}{own}" for s, p, o in e.triples]
+                               + [f"{s} {p} {o}{shared}" for s, p, o in e.shared]))
+    text = "".join(lines).encode()
+    digest = _study_digest(len(lines), text, graph)
+    if digest is None:  # not the expected shape (never by construction): the general way
+        quads, nquads = study_quads_and_text(study, ingested_at=ingested_at)
+        return nquads, len(quads), _digest_of_quads(quads)
+    prov = _Emitter(graph)
+    _provenance(prov, graph, t, study, ingested_at or _ingest_time(), digest)
+    head = "".join([f"{s} {p} {o}{own}" for s, p, o in prov.triples]).encode()
+    return head + text, len(prov.triples) + len(lines), digest
+
+
+def _emit(study: Study) -> tuple[NamedNode, NamedNode, _Emitter]:
+    """A study's graph, trial node, and its content triples (own graph and entities)."""
     graph = NamedNode(record_graph_iri(study))
     e = _Emitter(graph)
     t = NamedNode(trial_iri(study.trial_id))
     _content(e, t, study)
-    e.quads.extend(curated_quads(graph, t, study))
-    quads = list(dict.fromkeys(e.quads + e.shared))
-    prov = _Emitter(graph)
-    _provenance(prov, graph, t, study, ingested_at or _ingest_time(), record_digest(quads))
-    return prov.quads + quads
+    e.triples.extend(curated_triples(graph, t, study))
+    return graph, t, e
+
+
+def _digest_of_quads(quads: list[Quad]) -> str:
+    return next(str(q.object.value) for q in quads
+                if q.predicate.value == TKG + "recordDigest" and isinstance(q.object, Literal))
+
+
+_ENTITIES_SUFFIX = f" {_ENTITIES} .\n".encode()
+
+
+def _study_digest(count: int, text: bytes, graph: NamedNode) -> str | None:
+    """:func:`record_digest` of a study's ``count`` quads from their N-Quads ``text``.
+
+    Every quad :func:`study_quads` writes is in the study's graph or the entities graph, so
+    each line ends with one of two suffixes (a newline only ends a line: literals escape
+    theirs), and both are cut from the whole text at once. None for text of another shape.
+    """
+    import hashlib
+
+    own = f" {graph} .\n".encode()
+    if not count or text.count(own) + text.count(_ENTITIES_SUFFIX) != count:
+        return None
+    cut = text.replace(own, b"\n").replace(_ENTITIES_SUFFIX, b"\n").splitlines()
+    return hashlib.sha256(b"\n".join(sorted(cut))).hexdigest()[:32]
 
 
 def record_graph_iri(study: Study) -> str:

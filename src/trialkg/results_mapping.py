@@ -84,8 +84,15 @@ _PARTICIPANT_UNITS = {"participants", "subjects", "patients", "people", "persons
 _SPACE_RE = re.compile(r"\s+")
 
 
+_TKG_TERMS: dict[str, NamedNode] = {}
+
+
 def tkg(local: str) -> NamedNode:
-    return NamedNode(TKG + local)
+    """A term of the trialkg ontology (cached: the same few recur in every result)."""
+    node = _TKG_TERMS.get(local)
+    if node is None:
+        node = _TKG_TERMS[local] = NamedNode(TKG + local)
+    return node
 
 
 def is_decimal(text: str | None) -> bool:
@@ -120,17 +127,20 @@ def _norm(text: str) -> str:
     return _SPACE_RE.sub(" ", text).strip().casefold()
 
 
+Term3 = tuple[NamedNode, NamedNode, NamedNode | Literal]
+
+
 class _Out:
-    """Quads of one named graph (results may be emitted into a study's graph or their own)."""
+    """Triples of one named graph (results may be emitted into a study's graph or their own)."""
 
-    __slots__ = ("graph", "quads")
+    __slots__ = ("graph", "triples")
 
-    def __init__(self, graph: NamedNode, quads: list[Quad]) -> None:
+    def __init__(self, graph: NamedNode, triples: list[Term3]) -> None:
         self.graph = graph
-        self.quads = quads
+        self.triples = triples
 
     def add(self, s: NamedNode, p: NamedNode, o: NamedNode | Literal) -> None:
-        self.quads.append(Quad(s, p, o, self.graph))
+        self.triples.append((s, p, o))
 
     def lit(self, s: NamedNode, local: str, value: str | None) -> None:
         if value:
@@ -161,7 +171,7 @@ class QuadSink(Protocol):
     """What :func:`emit_results` writes into: mapping.py's ``_Emitter`` of a study graph."""
 
     graph: NamedNode
-    quads: list[Quad]
+    triples: list[Term3]
 
 
 def emit_results(e: QuadSink, t: NamedNode, study: Study) -> None:
@@ -173,7 +183,7 @@ def emit_results(e: QuadSink, t: NamedNode, study: Study) -> None:
     results = study.results
     if not isinstance(results, StudyResults):
         return
-    _study_results(_Out(e.graph, e.quads), t, study, results)
+    _study_results(_Out(e.graph, e.triples), t, study, results)
 
 
 def _study_results(out: _Out, t: NamedNode, study: Study, results: StudyResults) -> None:
@@ -456,8 +466,8 @@ def evidence_quads(evidence: Evidence, *, ingested_at: str | None = None) -> lis
     from trialkg.mapping import _ingest_time, record_digest
 
     graph = NamedNode(evidence_graph_iri(evidence.key))
-    quads: list[Quad] = []
-    out = _Out(graph, quads)
+    triples: list[Term3] = []
+    out = _Out(graph, triples)
     node = out.node(evidence_iri(evidence.key), "Evidence", evidence.title)
     if cls := EVIDENCE_CLASSES.get(evidence.kind):
         out.add(node, _TYPE, tkg(cls))
@@ -478,18 +488,18 @@ def evidence_quads(evidence: Evidence, *, ingested_at: str | None = None) -> lis
         out.add(node, tkg("outcomeResult"), onode)
         out.add(onode, tkg("aboutEvidence"), node)
         _source(out, onode, evidence.source)
-    content = list(dict.fromkeys(quads))
+    content = list(dict.fromkeys([Quad(s, p, o, graph) for s, p, o in triples]))
 
-    prov: list[Quad] = []
+    prov: list[Term3] = []
     p = _Out(graph, prov)
     p.add(graph, _TYPE, NamedNode(PROV + "Entity"))
     p.lit(graph, "recordDigest", record_digest(content))
     p.add(graph, tkg("aboutEvidence"), node)
     p.lit(graph, "sourceFile", evidence.record)
     p.lit(graph, "sourceFormat", "curated")
-    from trialkg.curated_mapping import source_quads
+    from trialkg.curated_mapping import source_triples
 
-    prov.extend(source_quads(graph, evidence.source))
+    prov.extend(source_triples(graph, evidence.source))
     p.add(graph, NamedNode(PROV + "generatedAtTime"),
           Literal(ingested_at or _ingest_time(), datatype=_DATETIME))
-    return prov + content
+    return [Quad(s, p, o, graph) for s, p, o in prov] + content

@@ -95,10 +95,23 @@ class IngestReport:
     mesh_ids: set[str] = field(default_factory=set)
     #: Ctrl-C stopped the ingest; the counts cover the batches committed before it.
     interrupted: bool = False
+    #: An error stopped the ingest (the worker process died); ``errors`` says which, and the
+    #: counts cover the batches committed before it.
+    aborted: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.failed == 0
+        return self.failed == 0 and not self.aborted
+
+    def count(self, outcome: str | RecordError) -> None:
+        """Count a record that was not written: ``unchanged``, ``older`` or an error."""
+        if isinstance(outcome, RecordError):
+            self.failed += 1
+            self.errors.append(str(outcome))
+        elif outcome == UNCHANGED:
+            self.unchanged += 1
+        else:
+            self.older += 1
 
     def summary(self) -> str:
         loaded = f"{self.loaded} studies loaded"
@@ -114,6 +127,8 @@ class IngestReport:
         text = ", ".join(parts)
         if self.interrupted:
             text = "interrupted: " + text + " (the batch in progress was discarded whole)"
+        elif self.aborted:
+            text = "stopped: " + text + " (the batch in progress was discarded whole)"
         return text
 
 
@@ -309,34 +324,12 @@ class TrialStore:
         transaction. When ``stop`` is set (the CLI sets it on Ctrl-C), or on a
         KeyboardInterrupt, the ingest stops before the next record: the batch in progress is
         dropped whole and the report (``interrupted``) counts what was committed.
+
+        This maps in the calling process; :func:`trialkg.ingest_worker.ingest_files` maps
+        files in a worker process and commits here with the same batches.
         """
-        from trialkg.mapping import record_graph_iri, study_quads
-        from trialkg.results_mapping import evidence_graph_iri, evidence_quads
-
         report = IngestReport()
-        new: dict[str, list[ox.Quad]] = {}
-        changed: dict[str, list[ox.Quad]] = {}
-        pending_mesh: set[str] = set()
-        pending = 0
-
-        def commit() -> None:
-            nonlocal pending
-            if new:
-                quads = [q for qs in new.values() for q in qs]
-                self._add_new(quads)
-                report.loaded += len(new)
-                report.triples += len(quads)
-            if changed:
-                self.store.update(_replace_update(changed))
-                report.loaded += len(changed)
-                report.replaced += len(changed)
-                report.triples += sum(len(qs) for qs in changed.values())
-            report.mesh_ids |= pending_mesh
-            new.clear()
-            changed.clear()
-            pending_mesh.clear()
-            pending = 0
-
+        batch = Batch(self, report, batch_size)
         try:
             for item in items:
                 if stop is not None and stop.is_set():
@@ -348,64 +341,60 @@ class TrialStore:
                     report.failed += 1
                     report.errors.append(str(item))
                     continue
-                if isinstance(item, Evidence):  # published evidence: a graph per record key
-                    graph, version = evidence_graph_iri(item.key), None
+                graph, version = record_key(item)
+                if graph in batch:  # the same study twice in one batch
+                    batch.commit()
+                outcome = prepare_record(item, graph, version, self._stored_version(graph))
+                if isinstance(outcome, Prepared):
+                    batch.add(outcome.graph, outcome.new, outcome.quads, outcome.count,
+                              outcome.mesh_ids)
                 else:
-                    graph, version = record_graph_iri(item), item.version
-                if graph in new or graph in changed:  # the same study twice in one batch
-                    commit()
-                stored_version, stored_digest = self._stored_version(graph)
-                if stored_version is not None and version:
-                    if version == stored_version:
-                        report.unchanged += 1
-                        continue
-                    if version < stored_version:  # ISO dates compare as text
-                        report.older += 1
-                        continue
-                try:
-                    quads = (evidence_quads(item) if isinstance(item, Evidence)
-                             else study_quads(item))
-                except (ValueError, TypeError) as exc:  # a record the mapping cannot express
-                    report.failed += 1
-                    where = ((item.record, item.key) if isinstance(item, Evidence)
-                             else (item.source, item.record or item.trial_id))
-                    report.errors.append(str(RecordError(f"cannot map record: {exc}",
-                                                         source=where[0], record=where[1])))
-                    continue
-                if stored_digest is not None:
-                    if _digest_of(quads) == stored_digest:
-                        report.unchanged += 1
-                        continue
-                    changed[graph] = quads
-                else:
-                    new[graph] = quads
-                if isinstance(item, Study):
-                    pending_mesh.update(_mesh_ids(item))
-                else:  # evidence links MeSH its own way: let the MeSH refresh decide
-                    pending_mesh.add(_ANY_MESH)
-                pending += len(quads)
-                if len(new) + len(changed) >= batch_size or pending >= BATCH_QUADS:
-                    commit()
-            commit()
+                    report.count(outcome)
+            batch.commit()
         except KeyboardInterrupt:
             report.interrupted = True
-        if report.replaced:  # a replaced study may have been the last to name an entity
-            self.prune_entities()
+        self.finish_ingest(report)
         return report
 
-    def _add_new(self, quads: list[ox.Quad]) -> None:
+    def finish_ingest(self, report: IngestReport) -> None:
+        """After the last batch: a replaced study may have been the last to name an entity."""
+        if report.replaced:
+            self.prune_entities()
+
+    def stored_versions(self) -> dict[str, tuple[str | None, str | None]]:
+        """Every record graph's stored version and digest (what :meth:`ingest` compares).
+
+        Two index scans; an ingest that maps in a worker process hands this to the worker,
+        which then skips unchanged records before mapping them, as :meth:`ingest` does.
+        """
+        out: dict[str, tuple[str | None, str | None]] = {}
+        for q in self.store.quads_for_pattern(None, _RECORD_VERSION, None, None):
+            if q.subject == q.graph_name and isinstance(q.subject, ox.NamedNode):
+                out[q.subject.value] = (_lexical(q.object), None)
+        for q in self.store.quads_for_pattern(None, _RECORD_DIGEST, None, None):
+            if q.subject == q.graph_name and isinstance(q.subject, ox.NamedNode):
+                version = out.get(q.subject.value, (None, None))[0]
+                out[q.subject.value] = (version, _lexical(q.object))
+        return out
+
+    def _add_new(self, quads: list[ox.Quad] | bytes, count: int) -> None:
         """Add the quads of studies not yet in the store, in one atomic step.
 
+        ``quads`` are terms, or N-Quads text (from a worker process) that Oxigraph parses.
         On disk, under the write lock, this uses Oxigraph's bulk loader: below its chunk
         size (1M quads) it writes one sorted file per index and ingests them all with one
         RocksDB ``IngestExternalFiles`` call, which is atomic across column families, and
         it skips the transaction log and memtables — several times faster than ``extend``.
         In memory (no lock, no files), ``extend``: one transaction.
         """
-        if self._lock is not None and len(quads) < _BULK_CHUNK:
-            self.store.bulk_extend(quads)
+        if self._lock is not None and count < _BULK_CHUNK:
+            if isinstance(quads, bytes):
+                # Oxigraph's own N-Quads output: valid by construction, so no IRI checks.
+                self.store.bulk_load(input=quads, format=ox.RdfFormat.N_QUADS, lenient=True)
+            else:
+                self.store.bulk_extend(quads)
         else:
-            self.store.extend(quads)
+            self.store.extend(_as_quads(quads))
 
     def mesh_ids_missing(self, ids: Iterable[str]) -> bool:
         """Whether any of these MeSH ids has no description in the MeSH graph yet."""
@@ -472,6 +461,147 @@ class TrialStore:
 
     def __len__(self) -> int:
         return len(self.store)
+
+
+UNCHANGED = "unchanged"
+OLDER = "older"
+
+
+@dataclass
+class Prepared:
+    """One record mapped and due to be written: a new graph or a replacement."""
+
+    graph: str
+    new: bool
+    #: The quads as terms, or as N-Quads text (:func:`prepare_record` with ``text``).
+    quads: list[ox.Quad] | bytes
+    count: int
+    #: ``tkg:recordVersion`` and ``tkg:recordDigest`` as they will be stored.
+    version: str | None
+    digest: str | None
+    mesh_ids: set[str]
+
+
+def record_key(item: Study | Evidence) -> tuple[str, str | None]:
+    """The named graph a record goes to and its record version (None for evidence)."""
+    from trialkg.mapping import record_graph_iri
+    from trialkg.results_mapping import evidence_graph_iri
+
+    if isinstance(item, Evidence):  # published evidence: a graph per record key
+        return evidence_graph_iri(item.key), None
+    return record_graph_iri(item), item.version
+
+
+def prepare_record(
+    item: Study | Evidence, graph: str, version: str | None,
+    stored: tuple[str | None, str | None], *, text: bool = False,
+) -> Prepared | str | RecordError:
+    """What to do with one record, given the stored ``(version, digest)`` of its graph.
+
+    :data:`UNCHANGED` or :data:`OLDER` when the stored version is the same or newer (decided
+    before mapping: it costs nothing); otherwise the record is mapped, and is
+    :data:`UNCHANGED` when its digest equals the stored one. A record the mapping cannot
+    express gives a :class:`RecordError`. With ``text`` the quads come as N-Quads text,
+    written without building a term for each (what an ingest worker sends).
+    """
+    from trialkg.mapping import date_literal, study_quads, study_text
+    from trialkg.results_mapping import evidence_quads
+
+    stored_version, stored_digest = stored
+    if stored_version is not None and version:
+        if version == stored_version:
+            return UNCHANGED
+        if version < stored_version:  # ISO dates compare as text
+            return OLDER
+    quads: list[ox.Quad] | bytes
+    try:
+        if isinstance(item, Evidence):
+            quads = evidence_quads(item)
+            count, digest = len(quads), _digest_of(quads)
+            if text:
+                quads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+        elif text:
+            quads, count, digest = study_text(item)
+        else:
+            quads = study_quads(item)
+            count, digest = len(quads), _digest_of(quads)
+    except (ValueError, TypeError) as exc:  # a record the mapping cannot express
+        where = ((item.record, item.key) if isinstance(item, Evidence)
+                 else (item.source, item.record or item.trial_id))
+        return RecordError(f"cannot map record: {exc}", source=where[0], record=where[1])
+    if stored_digest is not None and digest == stored_digest:
+        return UNCHANGED
+    if isinstance(item, Study):
+        mesh = _mesh_ids(item)
+        # what the provenance holds: tkg:recordVersion, as mapping.study_quads writes it
+        stored_as = date_literal(item.version).value if item.version else None
+    else:  # evidence links MeSH its own way (the MeSH refresh decides); it has no version
+        mesh, stored_as = {_ANY_MESH}, None
+    return Prepared(graph, stored_digest is None, quads, count, stored_as, digest, mesh)
+
+
+class Batch:
+    """Records waiting to be committed together, each batch one or two transactions.
+
+    New graphs go in with one bulk load (:meth:`TrialStore._add_new`), changed ones with one
+    drop-and-insert update. A record's quads are terms, or N-Quads text from a worker.
+    """
+
+    def __init__(self, store: TrialStore, report: IngestReport, size: int) -> None:
+        self.store = store
+        self.report = report
+        self.size = size
+        self.new: dict[str, list[ox.Quad] | bytes] = {}
+        self.changed: dict[str, list[ox.Quad] | bytes] = {}
+        self.counts: dict[str, int] = {}
+        self.quads = 0
+        self.mesh_ids: set[str] = set()
+
+    def __contains__(self, graph: str) -> bool:
+        return graph in self.counts
+
+    def add(self, graph: str, new: bool, quads: list[ox.Quad] | bytes, count: int,
+            mesh_ids: Iterable[str]) -> None:
+        """Add one record (the caller commits first if its graph is pending already)."""
+        (self.new if new else self.changed)[graph] = quads
+        self.counts[graph] = count
+        self.quads += count
+        self.mesh_ids.update(mesh_ids)
+        if len(self.counts) >= self.size or self.quads >= BATCH_QUADS:
+            self.commit()
+
+    def commit(self) -> None:
+        report = self.report
+        if self.new:
+            parts = list(self.new.values())
+            count = sum(self.counts[g] for g in self.new)
+            if all(isinstance(p, bytes) for p in parts):
+                self.store._add_new(b"".join(p for p in parts if isinstance(p, bytes)), count)
+            else:
+                self.store._add_new([q for p in parts for q in _as_quads(p)], count)
+            report.loaded += len(self.new)
+            report.triples += count
+        if self.changed:
+            self.store.store.update(_replace_update(
+                {g: _as_quads(p) for g, p in self.changed.items()}))
+            report.loaded += len(self.changed)
+            report.replaced += len(self.changed)
+            report.triples += sum(self.counts[g] for g in self.changed)
+        report.mesh_ids |= self.mesh_ids
+        self.discard()
+
+    def discard(self) -> None:
+        self.new.clear()
+        self.changed.clear()
+        self.counts.clear()
+        self.mesh_ids.clear()
+        self.quads = 0
+
+
+def _as_quads(quads: list[ox.Quad] | bytes) -> list[ox.Quad]:
+    if isinstance(quads, bytes):
+        return list(ox.parse(quads, format=ox.RdfFormat.N_QUADS))
+    return quads
 
 
 def _lexical(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:

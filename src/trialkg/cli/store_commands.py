@@ -44,8 +44,11 @@ GRAPH_OPTION = click.option(
               help="Progress bar on stderr (default: when stderr is a terminal).")
 @click.option("--batch-size", type=click.IntRange(1), default=None, show_default=False,
               help="Studies per transaction (default 500, fewer if they are large).")
+@click.option("--worker/--no-worker", default=None,
+              help="Map records in a second process while this one loads the store "
+              "(default: for inputs of 2 MB or more, on a machine with 2 or more CPUs).")
 def ingest(paths: tuple[Path, ...], store_path: str | None, wait: bool,
-           progress: bool | None, batch_size: int | None) -> None:
+           progress: bool | None, batch_size: int | None, worker: bool | None) -> None:
     """Load trial records into the store.
 
     PATHS are files or directories: ClinicalTrials.gov API v2 JSON (one study, a download
@@ -58,7 +61,7 @@ def ingest(paths: tuple[Path, ...], store_path: str | None, wait: bool,
     from trialkg.ingest import ingest_paths
 
     report = ingest_paths(list(paths), store_path, progress=progress, wait=wait,
-                          batch_size=batch_size)
+                          batch_size=batch_size, worker=worker)
     for message in report.errors:
         err(f"error: {message}")
     err(report.summary())

@@ -27,6 +27,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from trialkg.exceptions import MeshError
 from trialkg.iris import MESH, MESHV, OWL, RDF, RDFS, TKG, graph_iri, normalise_mesh_id
+from trialkg.mesh.model import SupplementaryRecord
 from trialkg.mesh.vocabulary import MeshVocabulary
 
 __all__ = ["MESH_GRAPH", "ROLLS_UP_TO", "mesh_graph_quads"]
@@ -51,22 +52,23 @@ def _en(text: str) -> Literal:
     return Literal(text, language="en")
 
 
-def _closure_set(uis: Iterable[str], vocab: MeshVocabulary) -> tuple[set[str], set[str]]:
+def _closure_set(
+    uis: Iterable[str], vocab: MeshVocabulary
+) -> tuple[set[str], dict[str, SupplementaryRecord]]:
     """The descriptors to describe (given, mapped-to and ancestors) and the C records."""
     descriptors: set[str] = set()
-    supplementary: set[str] = set()
+    wanted: set[str] = set()
     for raw in uis:
         ui = normalise_mesh_id(raw)
         if ui.startswith("C"):
-            record = vocab.supplementary(ui)
-            if record is None:
-                continue
-            supplementary.add(ui)
-            descriptors.update(record.mapped_to)
+            wanted.add(ui)
         elif ui.startswith("D"):
             descriptors.add(ui)
         else:
             raise MeshError(f"not a descriptor or supplementary id: {raw!r}")
+    supplementary = vocab.supplementary_for(wanted) if wanted else {}
+    for record in supplementary.values():
+        descriptors.update(record.mapped_to)
     for ui in list(descriptors):
         descriptors |= vocab.ancestors(ui)
     return descriptors, supplementary
@@ -118,10 +120,7 @@ def mesh_graph_quads(uis: Iterable[str], vocab: MeshVocabulary) -> Iterator[Quad
             head, dot, _ = tn.rpartition(".")
             if dot:
                 add(tree, _PARENT_TREE, NamedNode(MESH + head))
-    for ui in supplementary:
-        record = vocab.supplementary(ui)
-        if record is None:  # pragma: no cover - filtered in _closure_set
-            continue
+    for ui, record in supplementary.items():
         node = NamedNode(MESH + ui)
         add(node, _TYPE, NamedNode(MESHV + "SCR_" + record.kind) if record.kind else _SCR)
         add(node, _IDENTIFIER, Literal(ui))

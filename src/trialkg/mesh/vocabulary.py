@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 
 from trialkg.iris import normalise_mesh_id
 from trialkg.mesh.model import Descriptor, SupplementaryRecord
@@ -42,6 +42,8 @@ class MeshVocabulary:
 
     Supplementary records may be given as a callable, called once on first use: the bundled
     table of 323,000 records takes about two seconds to read and most commands never need it.
+    ``supplementary_lookup(uis)``, when given, reads only the records with these UIs, for
+    :meth:`supplementary_for` while the whole table is not loaded.
     ``source`` names the directory or file read; empty for vocabularies built in memory.
     """
 
@@ -53,6 +55,8 @@ class MeshVocabulary:
         *,
         version: str,
         source: str = "",
+        supplementary_lookup: Callable[[Collection[str]], Iterable[SupplementaryRecord]]
+        | None = None,
     ) -> None:
         self.version = version
         self.source = source
@@ -61,6 +65,8 @@ class MeshVocabulary:
         self._supplementary: dict[str, SupplementaryRecord] | None = (
             None if callable(supplementary) else {s.ui: s for s in supplementary}
         )
+        self._supplementary_lookup = supplementary_lookup
+        self._looked_up: dict[str, SupplementaryRecord | None] = {}
         self._by_tree: dict[str, str] = {}
         for d in self._descriptors.values():
             for tn in d.tree_numbers:
@@ -125,6 +131,22 @@ class MeshVocabulary:
         """The supplementary concept record (``C…``) with this UI, or None."""
         return self._supplementary_table().get(normalise_mesh_id(ui))
 
+    def supplementary_for(self, uis: Iterable[str]) -> dict[str, SupplementaryRecord]:
+        """The supplementary records with these UIs that this release has, by UI.
+
+        Without the whole table in memory, reads only those rows (one scan of the file for
+        the UIs not looked up before) rather than all 323,000.
+        """
+        wanted = {normalise_mesh_id(ui) for ui in uis}
+        if self._supplementary is None and self._supplementary_lookup is not None:
+            missing = wanted.difference(self._looked_up)
+            if missing:
+                found = {s.ui: s for s in self._supplementary_lookup(missing)}
+                self._looked_up.update({ui: found.get(ui) for ui in missing})
+            return {ui: r for ui in wanted if (r := self._looked_up[ui]) is not None}
+        table = self._supplementary_table()
+        return {ui: table[ui] for ui in wanted if ui in table}
+
     def supplementary_records(self) -> Iterator[SupplementaryRecord]:
         """Every supplementary record, in UI order."""
         table = self._supplementary_table()
@@ -145,4 +167,6 @@ class MeshVocabulary:
         else:
             supplementary = ()
         # no source: the result is not what any file holds (and must not share its caches)
-        return MeshVocabulary(merged.values(), supplementary, version=self.version)
+        lookup = self._supplementary_lookup if self._supplementary is None else None
+        return MeshVocabulary(merged.values(), supplementary, version=self.version,
+                              supplementary_lookup=lookup)
