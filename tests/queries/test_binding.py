@@ -81,6 +81,27 @@ def test_every_branch_of_a_union() -> None:
     assert placed(q, "x") == ["?t e:mesh ?x", "?t e:drug ?d", "?t e:up ?x }"]
 
 
+def test_into_a_subquery_that_projects_it_as_it_is() -> None:
+    sub = "{ SELECT DISTINCT ?t ?x WHERE { ?t e:mesh ?x } ORDER BY ?t }"
+    assert placed(f"SELECT ?t WHERE {{ ?t e:sponsor ?o . {sub} }}", "x") == ["?t e:mesh ?x"]
+    union = f"SELECT ?t WHERE {{ {sub} UNION {{ ?t e:drug ?x }} }}"
+    assert placed(union, "x") == ["?t e:mesh ?x", "?t e:drug ?x"]
+
+
+@pytest.mark.parametrize("sub", [
+    "SELECT ?t WHERE { ?t e:mesh ?x }",  # not projected
+    "SELECT ?t (?m AS ?x) WHERE { ?t e:mesh ?m }",
+    "SELECT * WHERE { ?t e:mesh ?x }",
+    "SELECT ?t ?x WHERE { ?t e:mesh ?x } LIMIT 2",
+    "SELECT ?t ?x WHERE { ?t e:mesh ?x } OFFSET 1",
+    "SELECT ?x (COUNT(?t) AS ?n) WHERE { ?t e:mesh ?x } GROUP BY ?x",
+    "SELECT ?t ?x WHERE { ?t e:mesh ?x } ORDER BY ?x",
+])
+def test_not_into_other_subqueries(sub: str) -> None:
+    q = f"SELECT ?t WHERE {{ ?t e:sponsor ?o . {{ {sub} }} }}"
+    assert placed(q, "x") == ["?t e:sponsor"]
+
+
 def test_braces_in_strings_comments_and_iris_are_not_groups() -> None:
     q = ('SELECT ?t WHERE { # a comment { with braces\n'
          '  ?t e:sponsor ?o . { ?o e:label ?l FILTER(CONTAINS(?l, "}{") || ?l = ?x) } }')
@@ -116,3 +137,14 @@ def test_same_rows_as_a_constant(store: ox.Store, query: str, name: str,
             ox.NamedNode(E + value.removeprefix("e:"))
         constant = query.replace(f"BOUND(?{name})", "true").replace(f"?{name}", value)
         assert rows(store, with_values(query, {name: [term]})) == rows(store, constant)
+
+
+def test_in_a_subquery_same_rows_as_outside(store: ox.Store) -> None:
+    q = ("SELECT ?t (COUNT(*) AS ?n) WHERE {{ {values}"
+         " {{ SELECT DISTINCT ?t ?c WHERE {{ ?t e:mesh/e:up? ?c }} }} ?t e:sponsor ?o }}"
+         " GROUP BY ?t")
+    for mesh in ("m1", "m2", "m9"):
+        term = ox.NamedNode(E + mesh)
+        inside = with_values(q.format(values=""), {"c": [term]})
+        assert "DISTINCT ?t ?c WHERE { VALUES ?c" in inside
+        assert rows(store, inside) == rows(store, q.format(values=f"VALUES ?c {{ <{E}{mesh}> }}"))

@@ -140,16 +140,25 @@ class _Group:
     """A ``{…}`` group of the WHERE clause: where it opens, how it joins its parent, the
     variables used in it directly (not in a nested group), and its nested groups in order.
 
-    ``link`` is ``"join"`` for a group joined into its parent (a plain or a GRAPH group, or the
-    first branch of a UNION written as one), ``"union"`` for a later branch of a UNION (it
-    belongs with the group before it), and ``"other"`` for anything else: OPTIONAL, MINUS,
-    EXISTS, SERVICE, VALUES data, a subquery, or a group after something unrecognised.
+    ``link`` is ``"join"`` for a group joined into its parent (a plain or a GRAPH group, a
+    subquery, or the first branch of a UNION written as one), ``"union"`` for a later branch of
+    a UNION (it belongs with the group before it) and ``"other"`` for anything else: OPTIONAL,
+    MINUS, EXISTS, SERVICE, VALUES data, the WHERE group of a subquery, or a group after
+    something unrecognised.
+
+    A subquery (``{ SELECT … }``) has ``projects``: the variables it projects as they are, when
+    it has no other modifier than DISTINCT, REDUCED and ORDER BY (no expressions, grouping,
+    LIMIT or OFFSET), else None. Joining a VALUES of one of those with its result is the same
+    as joining it inside, in its WHERE group (its first nested group).
     """
 
     start: int
     link: str
     uses: set[str] = field(default_factory=set)
     children: list[_Group] = field(default_factory=list)
+    subquery: bool = False
+    projects: set[str] | None = None
+    end: int = 0  # index of the closing brace's token
 
     def uses_below(self, name: str) -> bool:
         return name in self.uses or any(c.uses_below(name) for c in self.children)
@@ -173,20 +182,48 @@ def _where_tree(text: str) -> _Group:
     words = [token for _, token in tokens]
     root = _Group(start, "join")
     stack = [root]
-    for k in range(first + 1, len(tokens)):
+    k = first
+    while k + 1 < len(tokens):
+        k += 1
         token = words[k]
         if token == "{":
-            link = _link(words, k)
-            group = _Group(tokens[k][0], link)
+            group = _Group(tokens[k][0], _link(words, k))
             stack[-1].children.append(group)
             stack.append(group)
+            if k + 1 < len(words) and words[k + 1] == "SELECT":
+                group.subquery = True
+                k = _projection(words, k + 1, group)
         elif token == "}":
-            stack.pop()
+            group = stack.pop()
+            group.end = k
+            if group.subquery and (
+                not group.children or _MODIFIERS & set(words[group.children[0].end + 1 : k])
+            ):
+                group.projects = None
             if not stack:
                 break
         elif token.startswith("?"):
             stack[-1].uses.add(token[1:])
     return root
+
+
+#: Subquery modifiers after which a VALUES inside would not mean the same as outside.
+_MODIFIERS = {"GROUP", "HAVING", "LIMIT", "OFFSET", "VALUES"}
+
+
+def _projection(words: list[str], k: int, subquery: _Group) -> int:
+    """Read the SELECT clause at token ``k`` into ``subquery.projects``; the index of its
+    last token. Expressions (or ``*``) leave ``projects`` unset."""
+    names: set[str] = set()
+    plain = True
+    while k + 1 < len(words) and words[k + 1] not in ("WHERE", "{"):
+        k += 1
+        if words[k] == "(":
+            plain = False
+        elif words[k].startswith("?"):
+            names.add(words[k][1:])
+    subquery.projects = names if plain and names else None
+    return k
 
 
 #: Keywords after which a ``{`` opens a group not joined into its parent (or VALUES data).
@@ -196,8 +233,6 @@ _NOT_JOINED = {"OPTIONAL", "MINUS", "EXISTS", "SERVICE", "SILENT", "VALUES", "WH
 def _link(words: list[str], k: int) -> str:
     """How the group opening at token ``k`` joins its parent (see :class:`_Group`)."""
     before = words[k - 1]
-    if k + 1 < len(words) and words[k + 1] == "SELECT":
-        return "other"  # a subquery: only its projection reaches the outer query
     if before == "UNION":
         return "union"
     if before in _NOT_JOINED or (before.startswith("?") and words[k - 2] in _NOT_JOINED):
@@ -221,8 +256,17 @@ def _targets(group: _Group, name: str) -> list[int]:
     if len(using) != 1 or using[0][0].link != "join":
         return [group.start]
     # One element holds every use: a group joined into this one, or a UNION, into whose every
-    # branch the VALUES go (a join distributes over a union).
-    return [offset for branch in using[0] for offset in _targets(branch, name)]
+    # branch the VALUES go (a join distributes over a union); into a subquery's WHERE group
+    # when it projects the variable as it is.
+    out = []
+    for branch in using[0]:
+        if not branch.subquery:
+            out += _targets(branch, name)
+        elif branch.projects and name in branch.projects and name not in branch.uses:
+            out += _targets(branch.children[0], name)
+        else:
+            return [group.start]
+    return out
 
 
 def values_offsets(text: str, names: Sequence[str]) -> dict[str, list[int]]:
