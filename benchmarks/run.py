@@ -369,7 +369,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--corpus", type=Path, default=HERE / "corpus")
-    parser.add_argument("--work", type=Path, default=HERE / "work")
+    parser.add_argument("--work", type=Path, default=HERE / "stores")
     parser.add_argument("--queries", type=Path, default=REPO / "queries")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--output", type=Path, default=HERE / "results.md")
