@@ -18,19 +18,24 @@ For each corpus size (made by make_corpus.py when missing) it measures, in one r
   trial) and the defaults of the others; a query with a required parameter and no example
   value is reported as skipped.
 
+Each finished step is recorded in ``--work/SIZE/result.json`` and the table is rewritten after
+each size, so a run of hours can be stopped and taken up again with ``--resume`` (same commit;
+the step that was cut off is redone from its start).
+
 Timings are wall-clock seconds on whatever machine runs this; nothing here asserts a target.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -262,50 +267,111 @@ def time_queries(store_dir: Path, folder: Path, repeat: int,
 # --- one size ---------------------------------------------------------------------------
 
 
+STEPS = ("parse", "ingest", "reingest", "dump", "floor", "turtle", "queries")
+
+
+def _save(path: Path, result: SizeResult, done: list[str], commit: str) -> None:
+    """The steps finished so far, written after each one (a tmp file, then a rename)."""
+    state = {"commit": commit, "done": done, "result": asdict(result)}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
+    tmp.replace(path)
+
+
+def _load(path: Path, size: int, commit: str) -> tuple[SizeResult, list[str]] | None:
+    """A saved run of this size at this commit, to go on from; None to start afresh."""
+    if not path.exists():
+        return None
+    state = json.loads(path.read_text(encoding="utf-8"))
+    if state.get("commit") != commit:
+        print(f"[{size}] the saved run is of commit {state.get('commit')}, not {commit}: "
+              "starting afresh", file=sys.stderr)
+        return None
+    raw = state["result"]
+    for key in ("ingest", "reingest", "turtle"):
+        raw[key] = Run(**raw[key]) if raw.get(key) else None
+    raw["queries"] = {k: tuple(v) for k, v in raw.get("queries", {}).items()}
+    return SizeResult(**raw), list(state["done"])
+
+
 def run_size(size: int, args: argparse.Namespace) -> SizeResult:
+    """Every step for one corpus size; with ``--resume``, only the steps not yet finished.
+
+    A step interrupted half-way (a session that ends, Ctrl-C) is redone from its start:
+    each step first removes what it writes, and what it reads is only removed by the next
+    step once this one has been recorded in ``result.json``.
+    """
     corpus = args.corpus / f"corpus-{size}.jsonl"
     if not corpus.exists():
         subprocess.run([sys.executable, str(HERE / "make_corpus.py"), "--sizes", str(size),
                         "--out", str(args.corpus)], check=True)
     work = args.work / str(size)
-    subprocess.run(["rm", "-rf", str(work)], check=True)
-    work.mkdir(parents=True)
-    store = work / "store"
-    result = SizeResult(size, corpus.stat().st_size / 1e6)
+    state_file = work / "result.json"
+    commit = _commit()
+    loaded = _load(state_file, size, commit) if args.resume else None
+    if loaded is None:
+        subprocess.run(["rm", "-rf", str(work)], check=True)
+        work.mkdir(parents=True)
+        result, done = SizeResult(size, corpus.stat().st_size / 1e6), []
+    else:
+        result, done = loaded
+        print(f"[{size}] going on after: {', '.join(done) or 'nothing'}", file=sys.stderr)
+    store, nq, ttl = work / "store", work / "all.nq", work / "all.ttl"
     log = lambda msg: print(f"[{size}] {msg}", file=sys.stderr, flush=True)  # noqa: E731
 
-    result.parse_s = parse_only(corpus)
-    log(f"parsed in {result.parse_s:.1f} s")
-    result.ingest = timed(trialkg("ingest", "--store", str(store), "--no-progress", str(corpus)))
-    log(f"ingest: {result.ingest.seconds:.1f} s, peak RSS {result.ingest.peak_rss_mb:,.0f} MiB;"
-        f" {result.ingest.stderr.strip()}")
-    m = re.search(r"(\d+) triples written", result.ingest.stderr)
-    result.triples = int(m.group(1)) if m else 0
-    result.store_mb = du_mb(store)
-    result.reingest = timed(trialkg("ingest", "--store", str(store), "--no-progress",
-                                    str(corpus)))
-    log(f"re-ingest: {result.reingest.seconds:.1f} s; {result.reingest.stderr.strip()}")
+    def finished(step: str) -> None:
+        done.append(step)
+        _save(state_file, result, done, commit)
+
+    if "parse" not in done:
+        result.parse_s = parse_only(corpus)
+        log(f"parsed in {result.parse_s:.1f} s")
+        finished("parse")
+    if "ingest" not in done:
+        subprocess.run(["rm", "-rf", str(store)], check=True)
+        result.ingest = timed(trialkg("ingest", "--store", str(store), "--no-progress",
+                                      str(corpus)))
+        log(f"ingest: {result.ingest.seconds:.1f} s, peak RSS "
+            f"{result.ingest.peak_rss_mb:,.0f} MiB; {result.ingest.stderr.strip()}")
+        m = re.search(r"(\d+) triples written", result.ingest.stderr)
+        result.triples = int(m.group(1)) if m else 0
+        result.store_mb = du_mb(store)
+        finished("ingest")
+    if "reingest" not in done:
+        result.reingest = timed(trialkg("ingest", "--store", str(store), "--no-progress",
+                                        str(corpus)))
+        log(f"re-ingest: {result.reingest.seconds:.1f} s; {result.reingest.stderr.strip()}")
+        finished("reingest")
 
     # The floor: the same quads, dumped as N-Quads, bulk-loaded into a fresh store. The
     # ingested store is removed first and the floor store takes its place (same quads), so a
     # 100k run needs room for one store and one N-Quads file at a time, not two stores.
-    nq = work / "all.nq"
-    result.nquads_s = timed([sys.executable, "-c", DUMP, str(store), str(nq)]).seconds
-    subprocess.run(["rm", "-rf", str(store)], check=True)
-    floor = timed([sys.executable, "-c", FLOOR, str(store), str(nq)])
-    result.floor_s = floor.seconds
-    log(f"floor bulk load: {result.floor_s:.1f} s")
-    nq.unlink()
+    if "dump" not in done:
+        nq.unlink(missing_ok=True)
+        result.nquads_s = timed([sys.executable, "-c", DUMP, str(store), str(nq)]).seconds
+        log(f"N-Quads dump: {result.nquads_s:.1f} s")
+        finished("dump")
+    if "floor" not in done:
+        subprocess.run(["rm", "-rf", str(store)], check=True)
+        floor = timed([sys.executable, "-c", FLOOR, str(store), str(nq)])
+        result.floor_s = floor.seconds
+        log(f"floor bulk load: {result.floor_s:.1f} s")
+        finished("floor")
+    nq.unlink(missing_ok=True)
 
-    result.turtle = timed(trialkg("export", "--store", str(store), "-o", str(work / "all.ttl")))
-    log(f"turtle export: {result.turtle.seconds:.1f} s")
-    (work / "all.ttl").unlink()
+    if "turtle" not in done:
+        ttl.unlink(missing_ok=True)
+        result.turtle = timed(trialkg("export", "--store", str(store), "-o", str(ttl)))
+        log(f"turtle export: {result.turtle.seconds:.1f} s")
+        finished("turtle")
+    ttl.unlink(missing_ok=True)
 
-    if args.queries.is_dir():
+    if "queries" not in done and args.queries.is_dir():
         result.queries = time_queries(store, args.queries, args.repeat, "NCT90000000")
         for name, (kind, seconds, rows) in result.queries.items():
             log(f"query {name}: {kind}, "
                 + (f"{seconds * 1000:,.1f} ms, {rows} rows" if seconds is not None else "-"))
+        finished("queries")
     return result
 
 
@@ -325,8 +391,8 @@ def render(results: list[SizeResult], args: argparse.Namespace) -> str:
         "",
         "| studies | corpus MB | triples | parse s | ingest s | studies/s | peak RSS MiB "
         "| ingest / (parse + floor) | floor bulk load s | re-ingest (unchanged) s "
-        "| store MB | Turtle export s |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| store MB | N-Quads dump s | Turtle export s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         assert r.ingest and r.reingest and r.turtle
@@ -335,7 +401,8 @@ def render(results: list[SizeResult], args: argparse.Namespace) -> str:
             f"| {r.size:,} | {r.corpus_mb:,.0f} | {r.triples:,} | {r.parse_s:.1f} "
             f"| {r.ingest.seconds:.1f} | {r.size / r.ingest.seconds:,.0f} "
             f"| {r.ingest.peak_rss_mb:,.0f} | {ratio:.2f} | {r.floor_s:.1f} "
-            f"| {r.reingest.seconds:.1f} | {r.store_mb:,.0f} | {r.turtle.seconds:.1f} |"
+            f"| {r.reingest.seconds:.1f} | {r.store_mb:,.0f} | {r.nquads_s:.1f} "
+            f"| {r.turtle.seconds:.1f} |"
         )
     return "\n".join(lines) + "\n" + render_queries(results, args)
 
@@ -343,14 +410,18 @@ def render(results: list[SizeResult], args: argparse.Namespace) -> str:
 def _commit() -> str:
     proc = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
                           capture_output=True, text=True)
-    return proc.stdout.strip() or "unknown"
+    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain",
+                            "--untracked-files=no"], capture_output=True, text=True).stdout.strip()
+    return (proc.stdout.strip() or "unknown") + (" with uncommitted changes" if dirty else "")
 
 
 def render_queries(results: list[SizeResult], args: argparse.Namespace) -> str:
     lines: list[str] = []
     names = sorted({n for r in results for n in r.queries})
     if names:
-        lines += ["", f"Stored queries ({args.queries}), median of {args.repeat} runs, ms "
+        folder = (args.queries.resolve().relative_to(REPO)
+                  if args.queries.resolve().is_relative_to(REPO) else args.queries.name)
+        lines += ["", f"Stored queries ({folder}/), median of {args.repeat} runs, ms "
                   "(rows returned):", "",
                   "| query | kind | " + " | ".join(f"{r.size:,}" for r in results) + " |",
                   "|---|---|" + "---:|" * len(results)]
@@ -373,6 +444,10 @@ def main() -> None:
     parser.add_argument("--queries", type=Path, default=REPO / "queries")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--output", type=Path, default=HERE / "results.md")
+    parser.add_argument("--resume", action="store_true",
+                        help="go on with an interrupted run of the same commit from the first "
+                        "step it had not finished (the steps done are in --work/SIZE/"
+                        "result.json)")
     parser.add_argument("--queries-only", action="store_true",
                         help="only time the stored queries on the stores a previous run left "
                         "in --work")
@@ -386,10 +461,12 @@ def main() -> None:
             results.append(r)
         print(render_queries(results, args))
         return
-    results = [run_size(int(s), args) for s in args.sizes.split(",")]
-    table = render(results, args)
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        results.append(run_size(size, args))
+        table = render(results, args)  # written after each size, so a long run shows early
+        args.output.write_text(table, encoding="utf-8")
     print(table)
-    args.output.write_text(table, encoding="utf-8")
 
 
 if __name__ == "__main__":
