@@ -21,6 +21,7 @@ from trialkg.mapping import study_quads
 from trialkg.model import Study
 from trialkg.sources import read_paths
 from trialkg.store import TrialStore
+from trialkg.summary import SummaryState, summary_state
 
 V2 = ("data", "ctgov-v2")
 
@@ -159,15 +160,27 @@ def test_interrupted_ingest_leaves_only_whole_studies(
         assert proc.returncode == -signal.SIGKILL
     with TrialStore.open(tmp_store) as store:  # the writer's recovery runs here
         present = _assert_every_study_complete(store, studies)
+        # Ctrl-C ends the ingest cleanly, with the summary counts of what is in; a killed
+        # writer leaves the stale mark it set before writing, and readers are told.
+        assert summary_state(store) == (SummaryState.FRESH if how == signal.SIGINT
+                                        else SummaryState.STALE)
     assert 60 <= present < len(studies)
+    counts = subprocess.run([sys.executable, "-m", "trialkg", "query", "run",
+                             "phase-status-counts", "--store", str(tmp_store), "--format",
+                             "csv"], capture_output=True, text=True, timeout=600)
+    assert ("may predate its studies" in counts.stderr) == (how == signal.SIGKILL)
     if how == signal.SIGINT:
         assert present == loaded
+        assert sum(int(line.rsplit(",", 1)[1]) for line in counts.stdout.splitlines()[1:]
+                   ) == present
     # Ingesting again completes the store; the studies already in are skipped as unchanged.
     rerun = subprocess.run([sys.executable, "-m", "trialkg", "ingest", "--store",
                             str(tmp_store), "--no-progress", str(path)],
                            capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
     assert f"{len(studies) - present} studies loaded, {present} unchanged" in rerun.stderr
+    with TrialStore.open(tmp_store, read_only=True) as store:
+        assert summary_state(store) == SummaryState.FRESH
 
 
 @pytest.mark.parametrize("name", ["download-array-1.json", "download-array-10.json",

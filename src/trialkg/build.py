@@ -50,6 +50,10 @@ With no store set up, every trialkg query runs on this graph.
   its source page and retrieval date.
 - `mesh.ttl`: the MeSH descriptors the trials use, with their ancestors (MeSH is produced
   by the U.S. National Library of Medicine), when the build has the MeSH graph.
+- `entities.ttl`: organisations and conditions as worded, described once for all studies.
+- `evidence/*.ttl`: published pooled evidence (`curated/evidence`).
+- `summary.ttl`: counts over the studies (trials per phase and status, sites per country,
+  drug and condition pairs, sponsor collaborations) that the `summary` queries read.
 
 Rebuild with `trialkg build` from the repository root (needs `../shared`).
 """

@@ -85,13 +85,16 @@ def ingest_paths(
     wait: bool = False,
     batch_size: int | None = None,
     worker: bool | None = None,
+    summary: bool = True,
 ) -> IngestReport:
     """Ingest files and directories into the store, with a progress bar on a terminal.
 
     Files are read one record at a time (JSON Lines line by line, zips member by member),
     so memory stays flat whatever the corpus size. Records are mapped in a worker process
     while this one loads the store (:mod:`trialkg.ingest_worker`) when ``worker`` is true,
-    or, by default, for inputs big enough to gain from it.
+    or, by default, for inputs big enough to gain from it. With ``summary`` false the summary
+    counts are left marked stale when studies were written (the next ingest recomputes them):
+    for a series of ingests into a large store, where each recount reads every study.
 
     :raises StoreLockedError: another process is writing the store (unless ``wait``).
     """
@@ -101,14 +104,16 @@ def ingest_paths(
         show = sys.stderr.isatty() if progress is None else progress
         size = batch_size or BATCH_SIZE
         from trialkg.ingest_worker import want_worker
+        from trialkg.summary import mark_stale
 
         in_worker = want_worker(files, store, worker)
+        summary_before = mark_stale(store)
         with _stop_on_ctrl_c() as stop:
             if not show:
                 report = _ingest(store, files, size, stop, in_worker)
             else:
                 report = _ingest_with_progress(store, files, size, stop, in_worker)
-        after_ingest(store, report)
+        after_ingest(store, report, summary_before, summarise=summary)
     finally:
         store.close()
     return report
@@ -188,20 +193,27 @@ def _ingest_with_progress(store: TrialStore, files: list[Path], batch_size: int,
         return _ingest(store, files, batch_size, stop, in_worker, on_file, on_record)
 
 
-def after_ingest(store: TrialStore, report: IngestReport | None = None) -> None:
-    """Bring the shared graphs (entities, MeSH) up to date with the studies in the store.
+def after_ingest(store: TrialStore, report: IngestReport | None = None,
+                 summary_before: str | None = None, *, summarise: bool = True) -> None:
+    """Bring the shared graphs (entities, MeSH, summary) up to date with the studies.
 
     With a ``report``, this work is done only when it can have changed: after a study was
     replaced, orphaned entity descriptions are pruned and the MeSH ids in use recomputed; a
-    loaded study with an id the MeSH graph does not describe yet refreshes it. Without one
-    (after ``remove``), always.
+    loaded study with an id the MeSH graph does not describe yet refreshes it; the summary
+    counts are recomputed when a study was written or when they were not fresh before the
+    write (``summary_before``, from :func:`trialkg.summary.mark_stale`: stale after a write
+    that was cut off, or missing), else their stale mark is taken off. Without a report
+    (after ``remove``, in ``build``), always.
     """
     from trialkg.mesh_graph import refresh_mesh_graph
+    from trialkg.summary import SummaryState, clear_stale, refresh_summary
 
     if report is None:  # `ingest` prunes after its own replacements
         store.prune_entities()
-    if report is not None and not report.replaced and not store.mesh_ids_missing(
-        report.mesh_ids
-    ):
-        return
-    refresh_mesh_graph(store)
+    if report is None or report.replaced or store.mesh_ids_missing(report.mesh_ids):
+        refresh_mesh_graph(store)
+    if report is None or report.loaded or summary_before != SummaryState.FRESH:
+        if summarise:
+            refresh_summary(store)
+    else:
+        clear_stale(store, summary_before)

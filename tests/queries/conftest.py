@@ -20,6 +20,7 @@ import pytest
 from trialkg.iris import MESH, MESHV, RDFS, TKG, normalise_mesh_id
 from trialkg.queries import LocalExecutor, QueryLibrary
 from trialkg.store import MESH_GRAPH, TrialStore
+from trialkg.summary import refresh_summary
 
 
 def read_descriptors(path: Path) -> dict[str, tuple[str, list[str]]]:
@@ -89,6 +90,7 @@ def kg(v2_store: TrialStore, mesh_table: dict[str, tuple[str, list[str]]]) -> Tr
         for q in v2_store.store.quads_for_pattern(None, ox.NamedNode(TKG + p), None, None)
     }
     store.store.extend(mesh_quads(linked, mesh_table))
+    refresh_summary(store)  # as every write does (trialkg.ingest.after_ingest)
     return store
 
 

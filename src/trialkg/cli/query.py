@@ -140,7 +140,24 @@ def run(name: str, params: tuple[str, ...], fmt: str | None, output: Path | None
     if print_query:
         click.echo(text, nl=False)
         return
+    if "summary" in q.tags and isinstance(executor, LocalExecutor):
+        _warn_unless_summary_fresh(executor, q.name)
     _emit(executor.query(text), fmt, output)
+
+
+def _warn_unless_summary_fresh(executor: Any, name: str) -> None:
+    """A query that reads the summary counts says on stderr when they may be wrong."""
+    from trialkg.summary import SummaryState, summary_state
+
+    state = summary_state(executor.store)
+    if state == SummaryState.STALE:
+        err(f"warning: {name} reads the store's summary counts, which may predate its "
+            "studies: a write to the store is running or was cut off. They are recomputed "
+            "when it ends, or by the next `trialkg ingest` (of any records).")
+    elif state == SummaryState.MISSING:
+        err(f"warning: {name} reads the store's summary counts, and this store has none "
+            "(it was written by an older trialkg): run `trialkg ingest` (of any records) "
+            "to compute them.")
 
 
 @click.command("sparql", context_settings=CONTEXT_SETTINGS)
