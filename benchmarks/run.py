@@ -15,8 +15,9 @@ For each corpus size (made by make_corpus.py when missing) it measures, in one r
 * **export**: ``trialkg export`` to Turtle;
 * **queries**: median latency of every stored query in ``queries/`` over ``--repeat`` runs,
   with the parameters of its ``#+ example:`` line (a trial id becomes the corpus' first
-  trial) and the defaults of the others; a query with a required parameter and no example
-  value is reported as skipped.
+  trial) and the defaults of the others, and once more without parameters when it has no
+  required one (``sites-by-country (no parameters)``: every trial); a query with a required
+  parameter and no example value is reported as skipped.
 
 Each finished step is recorded in ``--work/SIZE/result.json`` and the table is rewritten after
 each size, so a run of hours can be stopped and taken up again with ``--resume`` (same commit;
@@ -229,6 +230,9 @@ def prepared_queries(folder: Path, first_trial: str) -> list[tuple[str, str, str
             out.append((sq.name, kind, bound_text(sq, values)))
         except Exception as exc:  # a parameter the example does not give
             out.append((sq.name, f"skipped: {exc}", None))
+        if values and not any(p.required for p in sq.params):
+            # The example narrows a query that also runs over everything: time that too.
+            out.append((f"{sq.name} (no parameters)", "whole-graph", bound_text(sq, {})))
     return out
 
 
