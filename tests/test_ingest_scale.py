@@ -20,7 +20,7 @@ from trialkg.iris import TKG, study_graph_iri
 from trialkg.mapping import study_quads
 from trialkg.model import Study
 from trialkg.sources import read_paths
-from trialkg.store import TrialStore
+from trialkg.store import TrialStore, is_transient_store_error
 from trialkg.summary import SummaryState, summary_state
 
 V2 = ("data", "ctgov-v2")
@@ -111,7 +111,11 @@ def _wait_for_studies(store_dir: Path, proc: subprocess.Popen[str], at_least: in
     while time.monotonic() < deadline:
         assert proc.poll() is None, "the ingest finished before it could be interrupted"
         if TrialStore.exists(store_dir):
-            seen = len(_study_graphs(TrialStore.open(store_dir, read_only=True)))
+            try:
+                seen = len(_study_graphs(TrialStore.open(store_dir, read_only=True)))
+            except OSError as exc:  # the writer compacted under this reader: poll again
+                assert is_transient_store_error(exc), exc
+                continue
             if seen >= at_least:
                 return seen
         time.sleep(0.2)

@@ -46,6 +46,7 @@ __all__ = [
     "TrialStore",
     "default_store_path",
     "graph_kind",
+    "is_transient_store_error",
 ]
 
 ONTOLOGY_GRAPH = graph_iri("ontology")
@@ -652,6 +653,14 @@ def _mesh_ids(study: Study) -> set[str]:
 _TRANSIENT = ("No such file", "Corruption", "Column family not found")
 
 
+def is_transient_store_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is one of the errors a read-only reader meets while a writer works."""
+    text = str(exc)
+    from_rocksdb = any(m in text for m in ("IO error:", "Corruption:", "Column family"))
+    return (isinstance(exc, (OSError, RuntimeError)) and from_rocksdb
+            and any(m in text for m in _TRANSIENT))
+
+
 def _open_read_only(where: Path, attempts: int = 10) -> ox.Store:
     """Open read-only, retrying briefly on the transient errors of a concurrent writer."""
     for attempt in range(attempts):
@@ -659,7 +668,7 @@ def _open_read_only(where: Path, attempts: int = 10) -> ox.Store:
             return ox.Store.read_only(str(where))
         except (OSError, RuntimeError) as exc:
             text = str(exc)
-            if attempt + 1 < attempts and any(m in text for m in _TRANSIENT):
+            if attempt + 1 < attempts and is_transient_store_error(exc):
                 time.sleep(0.1 * (attempt + 1))
                 continue
             raise StoreError(f"cannot open the store at {where}: {text.splitlines()[0]}"

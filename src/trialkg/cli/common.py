@@ -13,6 +13,7 @@ __all__ = [
     "CONTEXT_SETTINGS",
     "ENDPOINT_OPTIONS",
     "STORE_OPTION",
+    "describe_os_error",
     "err",
     "executor_for",
     "run_main",
@@ -91,7 +92,22 @@ def run_main(group: click.Group) -> None:
     except BrokenPipeError:  # `trialkg export | head`
         sys.stderr.close()
         sys.exit(0)
+    except OSError as exc:  # from the store (RocksDB) or the file system: one line
+        err(f"trialkg: error: {describe_os_error(exc)}")
+        sys.exit(1)
     except SystemExit:
         raise
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line for an I/O error; the one a reader meets when a concurrent write compacts
+    the store under it (RocksDB removed a file the reader had yet to open) says what to do."""
+    from trialkg.store import is_transient_store_error
+
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if is_transient_store_error(exc):
+        return ("the store was reorganised by a concurrent write while this command read "
+                f"it ({text}); run the command again")
+    return text
