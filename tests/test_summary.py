@@ -178,3 +178,12 @@ def test_no_summary_defers_the_recount_to_the_next_ingest(tmp_store: Path) -> No
     done = run_cli("ingest", "--no-progress", "--store", str(tmp_store), str(CORE))
     assert done.returncode == 0 and "1 studies loaded" in done.stderr, done.stderr
     assert counted(tmp_store) == {("PHASE1/PHASE2", "COMPLETED"): 1, ("NONE", "RECRUITING"): 1}
+
+
+def test_the_progress_display_says_when_it_recounts(tmp_store: Path) -> None:
+    done = run_cli("ingest", "--progress", "--store", str(tmp_store), str(CORE))
+    assert done.returncode == 0, done.stderr
+    assert "recounting the summary counts" in done.stderr
+    again = run_cli("ingest", "--progress", "--store", str(tmp_store), str(CORE))
+    assert "2 unchanged" in again.stderr  # nothing changed: no recount, nothing said
+    assert "recounting the summary counts" not in again.stderr

@@ -104,7 +104,7 @@ def ingest_paths(
         show = sys.stderr.isatty() if progress is None else progress
         size = batch_size or BATCH_SIZE
         from trialkg.ingest_worker import want_worker
-        from trialkg.summary import mark_stale
+        from trialkg.summary import SummaryState, mark_stale
 
         in_worker = want_worker(files, store, worker)
         summary_before = mark_stale(store)
@@ -113,6 +113,10 @@ def ingest_paths(
                 report = _ingest(store, files, size, stop, in_worker)
             else:
                 report = _ingest_with_progress(store, files, size, stop, in_worker)
+        if show and summary and (report.loaded or summary_before != SummaryState.FRESH):
+            # The recount reads every study: minutes on a large store, so say what runs.
+            sys.stderr.write("recounting the summary counts (every study is read; "
+                             "--no-summary defers it) ...\n")
         after_ingest(store, report, summary_before, summarise=summary)
     finally:
         store.close()
