@@ -104,7 +104,7 @@ def ingest_paths(
         show = sys.stderr.isatty() if progress is None else progress
         size = batch_size or BATCH_SIZE
         from trialkg.ingest_worker import want_worker
-        from trialkg.summary import SummaryState, mark_stale
+        from trialkg.summary import mark_stale
 
         in_worker = want_worker(files, store, worker)
         summary_before = mark_stale(store)
@@ -113,11 +113,8 @@ def ingest_paths(
                 report = _ingest(store, files, size, stop, in_worker)
             else:
                 report = _ingest_with_progress(store, files, size, stop, in_worker)
-        if show and summary and (report.loaded or summary_before != SummaryState.FRESH):
-            # The recount reads every study: minutes on a large store, so say what runs.
-            sys.stderr.write("recounting the summary counts (every study is read; "
-                             "--no-summary defers it) ...\n")
-        after_ingest(store, report, summary_before, summarise=summary)
+        after_ingest(store, report, summary_before, summarise=summary,
+                     announce=_announce_recount if show else None)
     finally:
         store.close()
     return report
@@ -197,8 +194,15 @@ def _ingest_with_progress(store: TrialStore, files: list[Path], batch_size: int,
         return _ingest(store, files, batch_size, stop, in_worker, on_file, on_record)
 
 
+def _announce_recount() -> None:
+    # The recount reads every study: minutes on a large store, so say what runs.
+    sys.stderr.write("recounting the summary counts (every study is read; --no-summary "
+                     "defers it) ...\n")
+
+
 def after_ingest(store: TrialStore, report: IngestReport | None = None,
-                 summary_before: str | None = None, *, summarise: bool = True) -> None:
+                 summary_before: str | None = None, *, summarise: bool = True,
+                 announce: Callable[[], None] | None = None) -> None:
     """Bring the shared graphs (entities, MeSH, summary) up to date with the studies.
 
     With a ``report``, this work is done only when it can have changed: after a study was
@@ -207,7 +211,7 @@ def after_ingest(store: TrialStore, report: IngestReport | None = None,
     counts are recomputed when a study was written or when they were not fresh before the
     write (``summary_before``, from :func:`trialkg.summary.mark_stale`: stale after a write
     that was cut off, or missing), else their stale mark is taken off. Without a report
-    (after ``remove``, in ``build``), always.
+    (after ``remove``, in ``build``), always. ``announce`` is called before a recount.
     """
     from trialkg.mesh_graph import refresh_mesh_graph
     from trialkg.summary import SummaryState, clear_stale, refresh_summary
@@ -218,6 +222,8 @@ def after_ingest(store: TrialStore, report: IngestReport | None = None,
         refresh_mesh_graph(store)
     if report is None or report.loaded or summary_before != SummaryState.FRESH:
         if summarise:
+            if announce is not None:
+                announce()
             refresh_summary(store)
     else:
         clear_stale(store, summary_before)
