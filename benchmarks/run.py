@@ -8,6 +8,9 @@ For each corpus size (made by make_corpus.py when missing) it measures, in one r
 * **ingest**: ``trialkg ingest`` into a fresh store, in a subprocess: wall time and peak RSS
   (from ``os.wait4``'s resource usage of that child);
 * **re-ingest**: the same files again (every study unchanged: the skip path);
+* **add / remove**: 100 more studies (the corpus' first 100 under other NCT ids) ingested into
+  the full store, then removed with ``trialkg remove``: what a small update of a large store
+  costs, its summary counts included (the store is back to the corpus afterwards);
 * **floor**: the same quads bulk-loaded by Oxigraph from an N-Quads file into a fresh store
   (``Store.bulk_load``, in a subprocess) — what any loader of these triples pays. That store
   replaces the ingested one (the same quads), so the export and queries below run on it and
@@ -65,6 +68,8 @@ class SizeResult:
     nquads_s: float = 0.0
     floor_s: float = 0.0
     turtle: Run | None = None
+    add: Run | None = None
+    remove: Run | None = None
     queries: dict[str, tuple[str, float | None, int]] = field(default_factory=dict)
 
 
@@ -271,7 +276,9 @@ def time_queries(store_dir: Path, folder: Path, repeat: int,
 # --- one size ---------------------------------------------------------------------------
 
 
-STEPS = ("parse", "ingest", "reingest", "dump", "floor", "turtle", "queries")
+STEPS = ("parse", "ingest", "reingest", "increment", "dump", "floor", "turtle", "queries")
+#: How many studies the add / remove step writes into the full store.
+INCREMENT = 100
 
 
 def _save(path: Path, result: SizeResult, done: list[str], commit: str) -> None:
@@ -292,7 +299,7 @@ def _load(path: Path, size: int, commit: str) -> tuple[SizeResult, list[str]] | 
               "starting afresh", file=sys.stderr)
         return None
     raw = state["result"]
-    for key in ("ingest", "reingest", "turtle"):
+    for key in ("ingest", "reingest", "turtle", "add", "remove"):
         raw[key] = Run(**raw[key]) if raw.get(key) else None
     raw["queries"] = {k: tuple(v) for k, v in raw.get("queries", {}).items()}
     return SizeResult(**raw), list(state["done"])
@@ -347,6 +354,16 @@ def run_size(size: int, args: argparse.Namespace) -> SizeResult:
         log(f"re-ingest: {result.reingest.seconds:.1f} s; {result.reingest.stderr.strip()}")
         finished("reingest")
 
+    if "increment" not in done:
+        extra = work / "increment.jsonl"
+        ids = _write_increment(corpus, extra, INCREMENT)
+        result.add = timed(trialkg("ingest", "--store", str(store), "--no-progress", str(extra)))
+        result.remove = timed(trialkg("remove", "--store", str(store), *ids))
+        extra.unlink()
+        log(f"add {len(ids)}: {result.add.seconds:.1f} s; remove them: "
+            f"{result.remove.seconds:.1f} s; {result.add.stderr.strip()}")
+        finished("increment")
+
     # The floor: the same quads, dumped as N-Quads, bulk-loaded into a fresh store. The
     # ingested store is removed first and the floor store takes its place (same quads), so a
     # 100k run needs room for one store and one N-Quads file at a time, not two stores.
@@ -379,6 +396,20 @@ def run_size(size: int, args: argparse.Namespace) -> SizeResult:
     return result
 
 
+def _write_increment(corpus: Path, out: Path, count: int) -> list[str]:
+    """The corpus' first ``count`` studies as new ones (NCT9… ids become NCT8…)."""
+    ids: list[str] = []
+    with open(corpus, encoding="utf-8") as src, open(out, "w", encoding="utf-8") as dst:
+        for line in src:
+            if len(ids) == count:
+                break
+            nct = str(orjson.loads(line)["protocolSection"]["identificationModule"]["nctId"])
+            new = "NCT8" + nct[4:]
+            dst.write(line.replace(nct, new))
+            ids.append(new)
+    return ids
+
+
 # --- report -----------------------------------------------------------------------------
 
 
@@ -395,8 +426,8 @@ def render(results: list[SizeResult], args: argparse.Namespace) -> str:
         "",
         "| studies | corpus MB | triples | parse s | ingest s | studies/s | peak RSS MiB "
         "| ingest / (parse + floor) | floor bulk load s | re-ingest (unchanged) s "
-        "| store MB | N-Quads dump s | Turtle export s |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| add 100 s | remove 100 s | store MB | N-Quads dump s | Turtle export s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         assert r.ingest and r.reingest and r.turtle
@@ -405,10 +436,15 @@ def render(results: list[SizeResult], args: argparse.Namespace) -> str:
             f"| {r.size:,} | {r.corpus_mb:,.0f} | {r.triples:,} | {r.parse_s:.1f} "
             f"| {r.ingest.seconds:.1f} | {r.size / r.ingest.seconds:,.0f} "
             f"| {r.ingest.peak_rss_mb:,.0f} | {ratio:.2f} | {r.floor_s:.1f} "
-            f"| {r.reingest.seconds:.1f} | {r.store_mb:,.0f} | {r.nquads_s:.1f} "
+            f"| {r.reingest.seconds:.1f} | {_seconds(r.add)} | {_seconds(r.remove)} "
+            f"| {r.store_mb:,.0f} | {r.nquads_s:.1f} "
             f"| {r.turtle.seconds:.1f} |"
         )
     return "\n".join(lines) + "\n" + render_queries(results, args)
+
+
+def _seconds(run: Run | None) -> str:
+    return f"{run.seconds:.1f}" if run is not None else "-"
 
 
 def _commit() -> str:

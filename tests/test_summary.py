@@ -17,11 +17,21 @@ import pytest
 
 from tests.conftest import run_cli, shared_path
 from trialkg.ingest import ingest_paths, open_for_writing
+from trialkg.iris import TKG
 from trialkg.store import TrialStore
-from trialkg.summary import SUMMARY_GRAPH, SummaryState, mark_stale, summary_state
+from trialkg.summary import (
+    SUMMARY_GRAPH,
+    Counts,
+    SummaryState,
+    full_counts,
+    mark_stale,
+    stored_counts,
+    summary_state,
+)
 
 CORE = Path(__file__).parent / "data" / "ctgov-v2"
 STALE_WARNING = "may predate its studies"
+STATUS = TKG + "status_"
 
 
 def records(folder: Path) -> dict[str, dict[str, Any]]:
@@ -183,7 +193,115 @@ def test_no_summary_defers_the_recount_to_the_next_ingest(tmp_store: Path) -> No
 def test_the_progress_display_says_when_it_recounts(tmp_store: Path) -> None:
     done = run_cli("ingest", "--progress", "--store", str(tmp_store), str(CORE))
     assert done.returncode == 0, done.stderr
-    assert "recounting the summary counts" in done.stderr
+    assert "recounting the summary counts" not in done.stderr  # kept as the studies load
+    with open_for_writing(tmp_store) as store:  # as after a write that was cut off
+        mark_stale(store)
     again = run_cli("ingest", "--progress", "--store", str(tmp_store), str(CORE))
-    assert "2 unchanged" in again.stderr  # nothing changed: no recount, nothing said
-    assert "recounting the summary counts" not in again.stderr
+    assert "2 unchanged" in again.stderr
+    assert "recounting the summary counts" in again.stderr  # every study is read
+    third = run_cli("ingest", "--progress", "--store", str(tmp_store), str(CORE))
+    assert "recounting the summary counts" not in third.stderr  # nothing changed
+
+
+# --- counts kept from the touched trials equal a recount of every study ----------------
+
+
+def kept_and_recounted(path: Path) -> tuple[Counts, Counts]:
+    with TrialStore.open(path, read_only=True) as store:
+        assert summary_state(store) == SummaryState.FRESH
+        return stored_counts(store), full_counts(store)
+
+
+def variant(tmp_path: Path, name: str, nct: str, *, status: str, enrollment: int | None,
+            updated: str) -> Path:
+    """A copy of the core record NCT99000001 under another id, with edits."""
+    doc = json.loads((CORE / "NCT99000001.json").read_text(encoding="utf-8"))
+    p = doc["protocolSection"]
+    p["identificationModule"]["nctId"] = nct
+    p["statusModule"]["overallStatus"] = status
+    p["statusModule"]["lastUpdatePostDateStruct"] = {"date": updated}
+    doc.setdefault("derivedSection", {}).setdefault("miscInfoModule", {})["versionHolder"] = \
+        updated  # the record version: a later one replaces the stored study
+    if enrollment is None:
+        p["designModule"].pop("enrollmentInfo", None)
+    else:
+        p["designModule"]["enrollmentInfo"] = {"count": enrollment, "type": "ACTUAL"}
+    out = tmp_path / name
+    out.mkdir(exist_ok=True)
+    (out / f"{nct}.json").write_text(json.dumps(doc), encoding="utf-8")
+    return out / f"{nct}.json"
+
+
+def enrollment_of(path: Path, phase_: str, status: str) -> dict[str, str]:
+    found, _ = query(path, "enrollment-by-phase")
+    rows = [r for r in found if r["phase"] == phase_ and r.get("status", status) == status]
+    assert len(rows) == 1, found
+    return rows[0]
+
+
+def test_a_replaced_extreme_is_recounted(tmp_store: Path, tmp_path: Path) -> None:
+    """The largest and smallest enrollment of a group follow replacements and removals: a
+    removed extreme is recounted from the studies that remain (core records, no ../shared)."""
+    a = variant(tmp_path, "a", "NCT99000101", status="COMPLETED", enrollment=10,
+                updated="2024-01-01")
+    b = variant(tmp_path, "b", "NCT99000102", status="COMPLETED", enrollment=100,
+                updated="2024-01-01")
+    ingest_paths([a, b, CORE], tmp_store, progress=False)
+    kept, full = kept_and_recounted(tmp_store)
+    assert kept == full
+    row = kept["phase-status"][("PHASE1/PHASE2", STATUS + "COMPLETED")]
+    # NCT99000001 enrols 40: three trials of 10, 40 and 100
+    assert (row["trials"], row["total"], row["smallest"], row["largest"]) == (3, 150, 10, 100)
+    # The largest trial shrinks to 50: the next largest is not known without a recount.
+    b2 = variant(tmp_path, "b2", "NCT99000102", status="COMPLETED", enrollment=50,
+                 updated="2024-06-01")
+    assert ingest_paths([b2], tmp_store, progress=False).replaced == 1
+    kept, full = kept_and_recounted(tmp_store)
+    assert kept == full
+    row = kept["phase-status"][("PHASE1/PHASE2", STATUS + "COMPLETED")]
+    assert (row["trials"], row["total"], row["smallest"], row["largest"]) == (3, 100, 10, 50)
+    # The smallest trial stops registering an enrollment and its status changes.
+    a2 = variant(tmp_path, "a2", "NCT99000101", status="TERMINATED", enrollment=None,
+                 updated="2024-06-01")
+    ingest_paths([a2], tmp_store, progress=False)
+    kept, full = kept_and_recounted(tmp_store)
+    assert kept == full
+    row = kept["phase-status"][("PHASE1/PHASE2", STATUS + "COMPLETED")]
+    assert (row["trials"], row["total"], row["smallest"], row["largest"]) == (2, 90, 40, 50)
+    gone = kept["phase-status"][("PHASE1/PHASE2", STATUS + "TERMINATED")]
+    assert (gone["trials"], gone["enrolled"], gone["smallest"]) == (1, 0, None)
+    # Removing the largest leaves NCT99000001's 40 alone.
+    assert run_cli("remove", "NCT99000102", "--store", str(tmp_store)).returncode == 0
+    kept, full = kept_and_recounted(tmp_store)
+    assert kept == full
+    row = kept["phase-status"][("PHASE1/PHASE2", STATUS + "COMPLETED")]
+    assert (row["trials"], row["total"], row["smallest"], row["largest"]) == (1, 40, 40, 40)
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("worker", [False, True], ids=["in-process", "worker"])
+def test_counts_kept_through_writes_equal_a_recount(tmp_store: Path, worker: bool) -> None:
+    """Batches of new studies, a newer capture replacing an older one, a registry record
+    with a curated addition (two graphs about one trial), a removal: after each write the
+    counts the store kept from the touched trials equal a recount of every study."""
+    v2 = shared_path("data", "ctgov-v2")
+    files = sorted(p for p in v2.glob("*.json") if "2025-09-11" not in p.name)
+    steps: list[list[Path]] = [files[: len(files) // 2], files[len(files) // 2:],
+                               [v2 / "NCT04267848.2025-09-11.json"],
+                               [shared_path("data", "ctgov-xml", "seed-trials", "NCT02495519.xml"),
+                                Path("curated") / "additions" / "NCT02495519.yaml"]]
+    for n, step in enumerate(steps):
+        report = ingest_paths(step, tmp_store, progress=False, batch_size=4, worker=worker)
+        assert report.loaded, (n, report.summary())
+        kept, full = kept_and_recounted(tmp_store)
+        assert kept == full, n
+    assert report.loaded == 2  # the XML record and its curated addition
+    # NCT02495519's two graphs give it two enrollments (the snapshot's and the page's 21):
+    # each counts, as the query over the studies counts them.
+    assert sum(r["trials"] for r in kept["phase-status"].values()) == \
+        len(records(v2)) + 1 + 1
+    assert run_cli("remove", "NCT05850520", "NCT02495519", "--store",
+                   str(tmp_store)).returncode == 0
+    kept, full = kept_and_recounted(tmp_store)
+    assert kept == full
+    assert sum(r["trials"] for r in kept["phase-status"].values()) == len(records(v2)) - 1

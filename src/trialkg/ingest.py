@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -22,6 +23,9 @@ from trialkg.store import (
     TrialStore,
     default_store_path,
 )
+
+if TYPE_CHECKING:
+    from trialkg.summary import SummaryTally
 
 __all__ = [
     "after_ingest",
@@ -104,16 +108,17 @@ def ingest_paths(
         show = sys.stderr.isatty() if progress is None else progress
         size = batch_size or BATCH_SIZE
         from trialkg.ingest_worker import want_worker
-        from trialkg.summary import mark_stale
+        from trialkg.summary import SummaryTally, mark_stale
 
         in_worker = want_worker(files, store, worker)
         summary_before = mark_stale(store)
+        tally = SummaryTally.for_write(store, summary_before) if summary else None
         with _stop_on_ctrl_c() as stop:
             if not show:
-                report = _ingest(store, files, size, stop, in_worker)
+                report = _ingest(store, files, size, stop, in_worker, tally)
             else:
-                report = _ingest_with_progress(store, files, size, stop, in_worker)
-        after_ingest(store, report, summary_before, summarise=summary,
+                report = _ingest_with_progress(store, files, size, stop, in_worker, tally)
+        after_ingest(store, report, summary_before, summarise=summary, tally=tally,
                      announce=_announce_recount if show else None)
     finally:
         store.close()
@@ -121,13 +126,14 @@ def ingest_paths(
 
 
 def _ingest(store: TrialStore, files: list[Path], batch_size: int, stop: threading.Event,
-            in_worker: bool, on_file: Callable[[int], None] | None = None,
+            in_worker: bool, tally: SummaryTally | None,
+            on_file: Callable[[int], None] | None = None,
             on_record: Callable[[], None] | None = None) -> IngestReport:
     if in_worker:
         from trialkg.ingest_worker import ingest_files
 
         return ingest_files(store, files, batch_size=batch_size, stop=stop, on_file=on_file,
-                            on_record=on_record)
+                            on_record=on_record, tally=tally)
 
     def items() -> Iterator[Item]:
         for n, path in enumerate(files, start=1):
@@ -139,7 +145,7 @@ def _ingest(store: TrialStore, files: list[Path], batch_size: int, stop: threadi
         if on_record is not None:
             on_record()
 
-    return store.ingest(items(), on_item=tick, batch_size=batch_size, stop=stop)
+    return store.ingest(items(), on_item=tick, batch_size=batch_size, stop=stop, tally=tally)
 
 
 @contextmanager
@@ -164,7 +170,8 @@ def _stop_on_ctrl_c() -> Iterator[threading.Event]:
 
 
 def _ingest_with_progress(store: TrialStore, files: list[Path], batch_size: int,
-                          stop: threading.Event, in_worker: bool) -> IngestReport:
+                          stop: threading.Event, in_worker: bool,
+                          tally: SummaryTally | None) -> IngestReport:
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -191,27 +198,31 @@ def _ingest_with_progress(store: TrialStore, files: list[Path], batch_size: int,
             if elapsed > 0:
                 bar.update(task, rate=f"{state.completed / elapsed:,.0f} studies/s")
 
-        return _ingest(store, files, batch_size, stop, in_worker, on_file, on_record)
+        return _ingest(store, files, batch_size, stop, in_worker, tally, on_file, on_record)
 
 
 def _announce_recount() -> None:
-    # The recount reads every study: minutes on a large store, so say what runs.
-    sys.stderr.write("recounting the summary counts (every study is read; --no-summary "
-                     "defers it) ...\n")
+    # The counts were not up to date before this write, so every study is read: minutes on
+    # a large store, so say what runs.
+    sys.stderr.write("recounting the summary counts (they were not up to date before this "
+                     "ingest; every study is read) ...\n")
 
 
 def after_ingest(store: TrialStore, report: IngestReport | None = None,
                  summary_before: str | None = None, *, summarise: bool = True,
+                 tally: SummaryTally | None = None,
                  announce: Callable[[], None] | None = None) -> None:
     """Bring the shared graphs (entities, MeSH, summary) up to date with the studies.
 
     With a ``report``, this work is done only when it can have changed: after a study was
     replaced, orphaned entity descriptions are pruned and the MeSH ids in use recomputed; a
     loaded study with an id the MeSH graph does not describe yet refreshes it; the summary
-    counts are recomputed when a study was written or when they were not fresh before the
-    write (``summary_before``, from :func:`trialkg.summary.mark_stale`: stale after a write
-    that was cut off, or missing), else their stale mark is taken off. Without a report
-    (after ``remove``, in ``build``), always. ``announce`` is called before a recount.
+    counts change when a study was written: by what the write's ``tally`` counted of the
+    studies it touched, or by a recount of every study when there is no valid tally (the
+    counts were not fresh before the write — ``summary_before``, from
+    :func:`trialkg.summary.mark_stale`: stale after a write that was cut off, or missing);
+    else their stale mark is taken off. Without a report (after ``remove``, in ``build``),
+    always. ``announce`` is called before a full recount.
     """
     from trialkg.mesh_graph import refresh_mesh_graph
     from trialkg.summary import SummaryState, clear_stale, refresh_summary
@@ -221,7 +232,11 @@ def after_ingest(store: TrialStore, report: IngestReport | None = None,
     if report is None or report.replaced or store.mesh_ids_missing(report.mesh_ids):
         refresh_mesh_graph(store)
     if report is None or report.loaded or summary_before != SummaryState.FRESH:
-        if summarise:
+        if not summarise:
+            return
+        if tally is not None and tally.valid:
+            tally.save()
+        else:
             if announce is not None:
                 announce()
             refresh_summary(store)

@@ -41,10 +41,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from trialkg.exceptions import RecordError
 from trialkg.store import BATCH_QUADS, Batch, IngestReport, Prepared, TrialStore
+
+if TYPE_CHECKING:
+    from trialkg.summary import SummaryTally
 
 __all__ = ["BUFFER_FRAMES", "FRAME_BYTES", "WORKER_FROM_BYTES", "ingest_files", "want_worker"]
 
@@ -105,6 +108,7 @@ def ingest_files(
     stop: threading.Event | None = None,
     on_file: Callable[[int], None] | None = None,
     on_record: Callable[[], None] | None = None,
+    tally: SummaryTally | None = None,
 ) -> IngestReport:
     """Ingest files with the mapping in a worker process; the report of
     :meth:`~trialkg.store.TrialStore.ingest` for the same files.
@@ -113,7 +117,7 @@ def ingest_files(
     once per record read (loaded, skipped or failed).
     """
     report = IngestReport()
-    batch = Batch(store, report, batch_size)
+    batch = Batch(store, report, batch_size, tally)
     try:
         with _Worker(files, store.stored_versions()) as worker:
             for message in worker.messages(stop):
@@ -138,10 +142,10 @@ def ingest_files(
                 if on_record is not None:
                     on_record()
                 if kind == "write":
-                    _, graph, new, data, count, mesh_ids = message
+                    _, graph, new, data, count, mesh_ids, trial, counts = message
                     if graph in batch:  # the same study twice in one batch
                         batch.commit()
-                    batch.add(graph, new, data, count, mesh_ids)
+                    batch.add(graph, new, data, count, mesh_ids, trial, counts)
                 elif kind == "error":
                     report.count(RecordError(message[1]))
                 else:
@@ -319,7 +323,8 @@ def _work(files: list[str], known: dict[str, tuple[str | None, str | None]],
                 if not isinstance(data, bytes):
                     data = serialize(data, format=RdfFormat.N_QUADS) or b""
                 sender.send(("write", graph, outcome.new, data, outcome.count,
-                             sorted(outcome.mesh_ids)), len(data))
+                             sorted(outcome.mesh_ids), outcome.trial, outcome.counts),
+                            len(data))
             elif isinstance(outcome, RecordError):
                 sender.send(("error", str(outcome)))
             else:

@@ -9,6 +9,7 @@ controlled individuals (``tkg:phase_PHASE2``, ``tkg:status_COMPLETED`` ...).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, serialize
@@ -268,20 +269,28 @@ class _Emitter:
             self.shared.append((node, tkg("organizationClass"), Literal(code(org.org_class))))
 
 
-def study_quads(study: Study, *, ingested_at: str | None = None) -> list[Quad]:
+#: Receives a study's trial node and its own graph's content triples as they are mapped
+#: (the summary counts what the trial contributes from them).
+TriplesSink = Callable[[NamedNode, list[Term3]], None]
+
+
+def study_quads(study: Study, *, ingested_at: str | None = None,
+                sink: TriplesSink | None = None) -> list[Quad]:
     """Every quad of one study, in its named graph, provenance included (no duplicates).
 
     The provenance holds ``tkg:recordDigest``, a digest of the study's own triples, so an
     unchanged record can be recognised and skipped on re-ingest.
     """
-    return study_quads_and_text(study, ingested_at=ingested_at)[0]
+    return study_quads_and_text(study, ingested_at=ingested_at, sink=sink)[0]
 
 
 def study_quads_and_text(
-    study: Study, *, ingested_at: str | None = None
+    study: Study, *, ingested_at: str | None = None, sink: TriplesSink | None = None
 ) -> tuple[list[Quad], bytes]:
     """:func:`study_quads`, and the same quads as N-Quads text (what ``serialize`` writes)."""
     graph, t, e = _emit(study)
+    if sink is not None:
+        sink(t, e.triples)
     quads = list(dict.fromkeys([Quad(s, p, o, graph) for s, p, o in e.triples]
                                + [Quad(s, p, o, _ENTITIES) for s, p, o in e.shared]))
     text = serialize(quads, format=RdfFormat.N_QUADS) or b""
@@ -294,7 +303,8 @@ def study_quads_and_text(
     return prov_quads + quads, (serialize(prov_quads, format=RdfFormat.N_QUADS) or b"") + text
 
 
-def study_text(study: Study, *, ingested_at: str | None = None) -> tuple[bytes, int, str]:
+def study_text(study: Study, *, ingested_at: str | None = None,
+               sink: TriplesSink | None = None) -> tuple[bytes, int, str]:
     """The N-Quads text of :func:`study_quads` (byte for byte what ``serialize`` writes of
     them), the number of quads and the record digest, without building any ``Quad``.
 
@@ -303,13 +313,15 @@ def study_text(study: Study, *, ingested_at: str | None = None) -> tuple[bytes, 
     worker maps this way: it needs the text, not the quads.
     """
     graph, t, e = _emit(study)
+    if sink is not None:
+        sink(t, e.triples)
     own, shared = f" {graph} .\n", f" {_ENTITIES} .\n"
     lines = list(dict.fromkeys([f"{s} {p} {o}{own}" for s, p, o in e.triples]
                                + [f"{s} {p} {o}{shared}" for s, p, o in e.shared]))
     text = "".join(lines).encode()
     digest = _study_digest(len(lines), text, graph)
     if digest is None:  # not the expected shape (never by construction): the general way
-        quads, nquads = study_quads_and_text(study, ingested_at=ingested_at)
+        quads, nquads = study_quads_and_text(study, ingested_at=ingested_at)  # sink: done
         return nquads, len(quads), _digest_of_quads(quads)
     prov = _Emitter(graph)
     _provenance(prov, graph, t, study, ingested_at or _ingest_time(), digest)

@@ -27,14 +27,19 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from trialkg.exceptions import RecordError, StoreError, StoreLockedError
-from trialkg.iris import GRAPH, TKG, graph_iri, study_graph_iri
+from trialkg.iris import GRAPH, TKG, graph_iri, study_graph_iri, trial_iri
 from trialkg.locking import WriteLock, locked_message
 from trialkg.model import Study
 from trialkg.results import Evidence
+
+if TYPE_CHECKING:
+    from trialkg.mapping import Term3
+    from trialkg.summary import Counts, SummaryTally
 
 __all__ = [
     "BATCH_QUADS",
@@ -54,9 +59,13 @@ ONTOLOGY_GRAPH = graph_iri("ontology")
 #: once: in each study graph they would come back once per study under the union graph.
 ENTITIES_GRAPH = graph_iri("entities")
 MESH_GRAPH = graph_iri("mesh")
+#: The summary counts (:mod:`trialkg.summary`): they name organisations, but never keep one.
+SUMMARY_GRAPH = graph_iri("summary")
 STUDY_GRAPH_PREFIX = GRAPH + "study/"
 _RECORD_VERSION = ox.NamedNode(TKG + "recordVersion")
 _RECORD_DIGEST = ox.NamedNode(TKG + "recordDigest")
+_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_CLINICAL_TRIAL = ox.NamedNode(TKG + "ClinicalTrial")
 #: A batch is committed (one transaction) at this many studies or this many quads.
 BATCH_SIZE = 500
 BATCH_QUADS = 250_000
@@ -285,6 +294,9 @@ class TrialStore:
     def prune_entities(self) -> int:
         """Drop shared-entity descriptions no record links to any more; returns how many.
 
+        The summary's sponsor pairs do not count: a pair whose trials are gone is deleted
+        by the same write.
+
         One atomic update; needed only after studies were replaced or removed.
         """
         if not self.store.contains_named_graph(ox.NamedNode(ENTITIES_GRAPH)):
@@ -294,7 +306,7 @@ class TrialStore:
             f"DELETE {{ GRAPH <{ENTITIES_GRAPH}> {{ ?e ?p ?o }} }} WHERE {{ "
             f"GRAPH <{ENTITIES_GRAPH}> {{ ?e ?p ?o }} "
             f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?link ?e }} "
-            f"FILTER(?g != <{ENTITIES_GRAPH}>) }} }}"
+            f"FILTER(?g != <{ENTITIES_GRAPH}> && ?g != <{SUMMARY_GRAPH}>) }} }}"
         )
         return before - len(self.store)
 
@@ -315,6 +327,7 @@ class TrialStore:
         on_item: Callable[[Study | Evidence | RecordError], None] | None = None,
         batch_size: int = BATCH_SIZE,
         stop: threading.Event | None = None,
+        tally: SummaryTally | None = None,
     ) -> IngestReport:
         """Load studies and evidence records (replacing earlier versions); errors are counted.
 
@@ -327,10 +340,11 @@ class TrialStore:
         dropped whole and the report (``interrupted``) counts what was committed.
 
         This maps in the calling process; :func:`trialkg.ingest_worker.ingest_files` maps
-        files in a worker process and commits here with the same batches.
+        files in a worker process and commits here with the same batches. With a ``tally``,
+        each batch also counts what its studies change in the summary counts.
         """
         report = IngestReport()
-        batch = Batch(self, report, batch_size)
+        batch = Batch(self, report, batch_size, tally)
         try:
             for item in items:
                 if stop is not None and stop.is_set():
@@ -348,7 +362,7 @@ class TrialStore:
                 outcome = prepare_record(item, graph, version, self._stored_version(graph))
                 if isinstance(outcome, Prepared):
                     batch.add(outcome.graph, outcome.new, outcome.quads, outcome.count,
-                              outcome.mesh_ids)
+                              outcome.mesh_ids, outcome.trial, outcome.counts)
                 else:
                     report.count(outcome)
             batch.commit()
@@ -481,6 +495,10 @@ class Prepared:
     version: str | None
     digest: str | None
     mesh_ids: set[str]
+    #: the trial a study record describes, and what it adds to the summary counts
+    #: (:func:`trialkg.summary.contribution` of its triples); None for evidence
+    trial: str | None = None
+    counts: Counts | None = None
 
 
 def record_key(item: Study | Evidence) -> tuple[str, str | None]:
@@ -515,6 +533,13 @@ def prepare_record(
         if version < stored_version:  # ISO dates compare as text
             return OLDER
     quads: list[ox.Quad] | bytes
+    counts: list[Counts] = []
+
+    def count_trial(trial: ox.NamedNode, triples: list[Term3]) -> None:
+        from trialkg.summary import contribution, trial_facts
+
+        counts.append(contribution(trial_facts(trial.value, triples)))
+
     try:
         if isinstance(item, Evidence):
             quads = evidence_quads(item)
@@ -522,9 +547,9 @@ def prepare_record(
             if text:
                 quads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
         elif text:
-            quads, count, digest = study_text(item)
+            quads, count, digest = study_text(item, sink=count_trial)
         else:
-            quads = study_quads(item)
+            quads = study_quads(item, sink=count_trial)
             count, digest = len(quads), _digest_of(quads)
     except (ValueError, TypeError) as exc:  # a record the mapping cannot express
         where = ((item.record, item.key) if isinstance(item, Evidence)
@@ -538,7 +563,9 @@ def prepare_record(
         stored_as = date_literal(item.version).value if item.version else None
     else:  # evidence links MeSH its own way (the MeSH refresh decides); it has no version
         mesh, stored_as = {_ANY_MESH}, None
-    return Prepared(graph, stored_digest is None, quads, count, stored_as, digest, mesh)
+    trial = trial_iri(item.trial_id) if isinstance(item, Study) else None
+    return Prepared(graph, stored_digest is None, quads, count, stored_as, digest, mesh, trial,
+                    counts[0] if counts else None)
 
 
 class Batch:
@@ -548,30 +575,68 @@ class Batch:
     drop-and-insert update. A record's quads are terms, or N-Quads text from a worker.
     """
 
-    def __init__(self, store: TrialStore, report: IngestReport, size: int) -> None:
+    def __init__(self, store: TrialStore, report: IngestReport, size: int,
+                 tally: SummaryTally | None = None) -> None:
         self.store = store
         self.report = report
         self.size = size
+        self.tally = tally
         self.new: dict[str, list[ox.Quad] | bytes] = {}
         self.changed: dict[str, list[ox.Quad] | bytes] = {}
         self.counts: dict[str, int] = {}
         self.quads = 0
         self.mesh_ids: set[str] = set()
+        #: graph → (trial, what its record adds to the summary) for the study records
+        self.trials: dict[str, tuple[str, Counts | None]] = {}
 
     def __contains__(self, graph: str) -> bool:
         return graph in self.counts
 
     def add(self, graph: str, new: bool, quads: list[ox.Quad] | bytes, count: int,
-            mesh_ids: Iterable[str]) -> None:
+            mesh_ids: Iterable[str], trial: str | None = None,
+            counts: Counts | None = None) -> None:
         """Add one record (the caller commits first if its graph is pending already)."""
         (self.new if new else self.changed)[graph] = quads
         self.counts[graph] = count
         self.quads += count
         self.mesh_ids.update(mesh_ids)
+        if trial is not None:
+            self.trials[graph] = (trial, counts)
         if len(self.counts) >= self.size or self.quads >= BATCH_QUADS:
             self.commit()
 
     def commit(self) -> None:
+        if self.tally is None or not self.trials:
+            self._commit()
+            return
+        from trialkg.summary import contribution, merge_counts, stored_facts
+
+        # What the touched trials contribute to the summary counts before and after. A
+        # trial that only this record describes (the usual case) counts as its mapping said;
+        # one also described by other graphs (a curated addition) is read from the store.
+        records: dict[str, list[tuple[str, Counts | None]]] = {}
+        for graph, (trial, counts) in self.trials.items():
+            records.setdefault(trial, []).append((graph, counts))
+        before: Counts = {}
+        after: Counts = {}
+        reread: list[str] = []
+        for trial, mapped in records.items():
+            described = {str(q.graph_name) for q in self.store.store.quads_for_pattern(
+                ox.NamedNode(trial), _TYPE, _CLINICAL_TRIAL, None)}
+            if described:
+                merge_counts(before, contribution(stored_facts(self.store, trial)))
+            graph, counts = mapped[0]
+            if len(mapped) == 1 and counts is not None and described <= {f"<{graph}>"}:
+                merge_counts(after, counts)
+            else:
+                reread.append(trial)
+        self.tally.begin()
+        self._commit()
+        for trial in reread:
+            merge_counts(after, contribution(stored_facts(self.store, trial)))
+        self.tally.apply(before, after)
+
+    def _commit(self) -> None:
         report = self.report
         if self.new:
             parts = list(self.new.values())
@@ -592,6 +657,7 @@ class Batch:
         self.discard()
 
     def discard(self) -> None:
+        self.trials.clear()
         self.new.clear()
         self.changed.clear()
         self.counts.clear()

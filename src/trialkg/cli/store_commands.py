@@ -48,9 +48,10 @@ GRAPH_OPTION = click.option(
               help="Map records in a second process while this one loads the store "
               "(default: for inputs of 2 MB or more, on a machine with 2 or more CPUs).")
 @click.option("--summary/--no-summary", default=True,
-              help="Recount the store's summary (trials per phase and status, sites per "
-              "country ...) at the end (default), or leave it marked stale for a later "
-              "ingest: each recount reads every study (about 10 s at 10k studies, 9 min at 100k).")
+              help="Keep the store's summary counts (trials per phase and status, sites per "
+              "country ...) up to date from the studies this ingest touches (default), or "
+              "leave them marked stale: the next ingest then recounts every study (about "
+              "10 s at 10k studies, 9 min at 100k).")
 def ingest(paths: tuple[Path, ...], store_path: str | None, wait: bool,
            progress: bool | None, batch_size: int | None, worker: bool | None,
            summary: bool) -> None:
@@ -167,13 +168,23 @@ def remove(trial_ids: tuple[str, ...], store_path: str | None, wait: bool) -> No
     the store (the others are still removed).
     """
     from trialkg.ingest import after_ingest, open_for_writing
-    from trialkg.summary import clear_stale, mark_stale
+    from trialkg.iris import trial_iri
+    from trialkg.summary import SummaryTally, clear_stale, mark_stale
 
     with open_for_writing(store_path, wait=wait) as store:
         before = mark_stale(store)
-        removed = store.remove_studies(trial_ids)
+        tally = SummaryTally.for_write(store, before)
+        removed: list[str] = []
+
+        def drop() -> None:
+            removed.extend(store.remove_studies(trial_ids))
+
+        if tally is None:
+            drop()
+        else:  # counts what the removed studies took with them
+            tally.around([trial_iri(t) for t in trial_ids], drop)
         if removed:
-            after_ingest(store)
+            after_ingest(store, tally=tally)
         else:
             clear_stale(store, before)
     missing = sorted(set(trial_ids) - set(removed))
