@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import run_cli, shared_path
 from trialkg.ingest import ingest_paths, open_for_writing
-from trialkg.iris import TKG
+from trialkg.iris import TKG, mesh_iri, normalise_mesh_id
 from trialkg.store import TrialStore
 from trialkg.summary import (
     SUMMARY_GRAPH,
@@ -305,3 +305,35 @@ def test_counts_kept_through_writes_equal_a_recount(tmp_store: Path, worker: boo
     kept, full = kept_and_recounted(tmp_store)
     assert kept == full
     assert sum(r["trials"] for r in kept["phase-status"].values()) == len(records(v2)) - 1
+
+
+def test_a_registry_label_is_kept_only_where_mesh_has_none(tmp_store: Path,
+                                                           tmp_path: Path) -> None:
+    """A descriptor MeSH 2025 lacks (a retired one, as old records carry) keeps the registry's
+    smallest name in the counts; when the trial with that name is removed, the next one is
+    recounted. A descriptor the MeSH graph labels keeps none: the query shows MeSH's."""
+    paths = []
+    for nct, name in (("NCT99000201", "Alpha retired drug"), ("NCT99000202", "Zeta retired drug")):
+        path = variant(tmp_path, nct, nct, status="COMPLETED", enrollment=5, updated="2024-01-01")
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc["derivedSection"]["interventionBrowseModule"]["meshes"].append(
+            {"id": "D000999990", "term": name})
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        paths.append(path)
+    ingest_paths(paths, tmp_store, progress=False)
+    kept, full = kept_and_recounted(tmp_store)
+    assert kept == full
+    pairs = kept["drug-condition"]
+    retired, imatinib = ((mesh_iri(normalise_mesh_id(d)), mesh_iri(normalise_mesh_id("D000018222")))
+                         for d in ("D000999990", "D000068877"))
+    assert pairs[retired]["trials"] == 2 and pairs[retired]["drugLabel"] == "Alpha retired drug"
+    assert pairs[retired]["conditionLabel"] is None  # Fibromatosis, Aggressive: MeSH's label
+    assert pairs[imatinib]["drugLabel"] is None and pairs[imatinib]["trials"] == 2
+    found, _ = query(tmp_store, "drug-condition-cooccurrence")
+    shown = {(r["drugLabel"], r["conditionLabel"]): r["trials"] for r in found}
+    assert shown == {("Alpha retired drug", "Fibromatosis, Aggressive"): "2",
+                     ("Imatinib Mesylate", "Fibromatosis, Aggressive"): "2"}
+    assert run_cli("remove", "NCT99000201", "--store", str(tmp_store)).returncode == 0
+    kept, full = kept_and_recounted(tmp_store)
+    assert kept == full
+    assert kept["drug-condition"][retired]["drugLabel"] == "Zeta retired drug"

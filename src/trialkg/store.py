@@ -299,16 +299,18 @@ class TrialStore:
 
         One atomic update; needed only after studies were replaced or removed.
         """
-        if not self.store.contains_named_graph(ox.NamedNode(ENTITIES_GRAPH)):
+        graph = ox.NamedNode(ENTITIES_GRAPH)
+        if not self.store.contains_named_graph(graph):
             return 0
-        before = len(self.store)
+        # counted in the entities graph alone: len(store) would read every quad of the store
+        before = sum(1 for _ in self.store.quads_for_pattern(None, None, None, graph))
         self.store.update(
             f"DELETE {{ GRAPH <{ENTITIES_GRAPH}> {{ ?e ?p ?o }} }} WHERE {{ "
             f"GRAPH <{ENTITIES_GRAPH}> {{ ?e ?p ?o }} "
             f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?link ?e }} "
             f"FILTER(?g != <{ENTITIES_GRAPH}> && ?g != <{SUMMARY_GRAPH}>) }} }}"
         )
-        return before - len(self.store)
+        return before - sum(1 for _ in self.store.quads_for_pattern(None, None, None, graph))
 
     def remove_studies(self, trial_ids: Iterable[str]) -> list[str]:
         """Remove studies by id; returns the ids that were present."""

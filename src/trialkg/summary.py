@@ -414,7 +414,34 @@ def _recount(store: TrialStore, kind: _Kind, query: str | None = None
 
 def full_counts(store: TrialStore) -> Counts:
     """Every count, recomputed from the studies now in ``store``."""
-    return {kind.name: _recount(store, kind) for kind in _KINDS}
+    counts = {kind.name: _recount(store, kind) for kind in _KINDS}
+    _Labelled(store).strip(counts.get("drug-condition", {}))
+    return counts
+
+
+class _Labelled:
+    """Which MeSH descriptors the store labels (its MeSH graph, kept up to date by each
+    write before the summary). The drug-condition query shows those labels, so the registry's
+    label of a pair is kept only for a descriptor without one: the label is then rarely
+    needed, and removing a trial rarely leaves a pair whose label must be recounted."""
+
+    def __init__(self, store: TrialStore) -> None:
+        self.store = store
+        self._known: dict[str, bool] = {}
+
+    def __call__(self, iri: str) -> bool:
+        if iri not in self._known:
+            self._known[iri] = any(True for _ in self.store.store.quads_for_pattern(
+                ox.NamedNode(iri), _LABEL, None, None))
+        return self._known[iri]
+
+    def strip(self, rows: dict[tuple[str, ...], Row]) -> None:
+        """Drop the registry labels the MeSH graph makes needless (drug-condition rows)."""
+        for (drug, condition), row in rows.items():
+            if self(drug):
+                row["drugLabel"] = None
+            if self(condition):
+                row["conditionLabel"] = None
 
 
 def summary_quads(store: TrialStore, counts: Counts | None = None) -> list[ox.Quad]:
@@ -583,10 +610,16 @@ class SummaryTally:
 
     def _settle(self) -> None:
         """Recount the groups whose smallest or largest value is no longer known."""
+        labelled = _Labelled(self.store)
         dirty = {name: [key for n, key in self._dirty if n == name] for name, _ in self._dirty}
         for name, keys in dirty.items():
             kind = _BY_NAME[name]
-            if name == "drug-condition":  # a few pairs: recounted alone
+            if name == "drug-condition":
+                # only the registry labels can be unknown, and only those of descriptors the
+                # MeSH graph does not label are kept: those few pairs are recounted alone
+                keys = [k for k in keys if not (labelled(k[0]) and labelled(k[1]))]
+                if not keys:
+                    continue
                 values = " ".join(f"(<{d}> <{c}>)" for d, c in keys)
                 fresh = _recount(self.store, kind, _DRUG_CONDITION_GROUPS % values)
             else:  # phase and status: a few dozen groups, recounted together
@@ -595,6 +628,8 @@ class SummaryTally:
             for key in keys:
                 self._rows[(name, key)] = fresh.get(key)
         self._dirty.clear()
+        labelled.strip({key: row for (name, key), row in self._rows.items()
+                        if name == "drug-condition" and row is not None})
 
 
 def summary_state(store: TrialStore) -> str:

@@ -152,8 +152,10 @@ def _warn_unless_summary_fresh(executor: Any, name: str) -> None:
     state = summary_state(executor.store)
     if state == SummaryState.STALE:
         err(f"warning: {name} reads the store's summary counts, which may predate its "
-            "studies: a write to the store is running or was cut off. They are recomputed "
-            "when it ends, or by the next `trialkg ingest` (of any records).")
+            "studies: a write to the store is running, was cut off or deferred them "
+            "(--no-summary), or an older trialkg kept them in another form. The write brings "
+            "them up to date when it ends, or the next `trialkg ingest` (of any records) "
+            "recounts them.")
     elif state == SummaryState.MISSING:
         err(f"warning: {name} reads the store's summary counts, and this store has none "
             "(it was written by an older trialkg): run `trialkg ingest` (of any records) "
