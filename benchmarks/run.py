@@ -397,16 +397,21 @@ def run_size(size: int, args: argparse.Namespace) -> SizeResult:
 
 
 def _write_increment(corpus: Path, out: Path, count: int) -> list[str]:
-    """The corpus' first ``count`` studies as new ones (NCT9… ids become NCT8…)."""
-    ids: list[str] = []
-    with open(corpus, encoding="utf-8") as src, open(out, "w", encoding="utf-8") as dst:
+    """``count`` new studies: the corpus' first ones (again from the start if it is smaller)
+    under ids NCT8000000… that no corpus uses."""
+    lines: list[str] = []
+    with open(corpus, encoding="utf-8") as src:
         for line in src:
-            if len(ids) == count:
+            lines.append(line)
+            if len(lines) == count:
                 break
+    ids: list[str] = []
+    with open(out, "w", encoding="utf-8") as dst:
+        for n in range(count):
+            line = lines[n % len(lines)]
             nct = str(orjson.loads(line)["protocolSection"]["identificationModule"]["nctId"])
-            new = "NCT8" + nct[4:]
-            dst.write(line.replace(nct, new))
-            ids.append(new)
+            ids.append(f"NCT8{n:07d}")
+            dst.write(line.replace(nct, ids[-1]))
     return ids
 
 

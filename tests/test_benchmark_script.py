@@ -1,0 +1,47 @@
+"""The benchmark script runs end to end on a small corpus (it times nothing here: the speed and
+memory figures come from its own runs, in benchmarks/results.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli, shared_path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_benchmark_run_measures_every_step(tmp_path: Path) -> None:
+    shared_path("data", "ctgov-v2")  # skips with the reason when ../shared is absent
+    corpus, work, table = tmp_path / "corpus", tmp_path / "work", tmp_path / "results.md"
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--sizes", "30", "--corpus",
+         str(corpus), "--work", str(work), "--output", str(table), "--repeat", "1",
+         "--queries", str(REPO / "queries")],
+        capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    state = json.loads((work / "30" / "result.json").read_text(encoding="utf-8"))
+    assert state["done"] == ["parse", "ingest", "reingest", "increment", "dump", "floor",
+                             "turtle", "queries"]
+    result = state["result"]
+    assert "30 studies loaded, 0 failed" in result["ingest"]["stderr"]
+    assert "0 studies loaded, 30 unchanged" in result["reingest"]["stderr"]
+    # the add / remove step wrote 100 more studies and took them out again
+    assert "100 studies loaded, 0 failed" in result["add"]["stderr"]
+    assert "removed 100 studies" in result["remove"]["stderr"]
+    # every stored query was timed on the store (the corpus' first trial for a trial id)
+    queries = {p.stem for p in (REPO / "queries").glob("*.rq")}
+    assert queries <= set(result["queries"])
+    rows = [line for line in table.read_text(encoding="utf-8").splitlines()
+            if line.startswith("| 30 |")]
+    assert len(rows) == 1 and f"| {result['triples']:,} |" in rows[0]
+    # the store left behind (the floor's, with the same quads) holds the 30 studies only
+    stats = run_cli("stats", "--store", str(work / "30" / "store"), "--format", "json")
+    assert stats.returncode == 0, stats.stderr
+    assert json.loads(stats.stdout)["studies"] == 30
