@@ -96,9 +96,9 @@ def ingest_paths(
     Files are read one record at a time (JSON Lines line by line, zips member by member),
     so memory stays flat whatever the corpus size. Records are mapped in a worker process
     while this one loads the store (:mod:`trialkg.ingest_worker`) when ``worker`` is true,
-    or, by default, for inputs big enough to gain from it. With ``summary`` false the summary
-    counts are left marked stale when studies were written (the next ingest recomputes them):
-    for a series of ingests into a large store, where each recount reads every study.
+    or, by default, for inputs big enough to gain from it. The summary counts are kept up to
+    date from the studies written (:class:`trialkg.summary.SummaryTally`); with ``summary``
+    false they are left marked stale instead, and the next ingest recounts every study.
 
     :raises StoreLockedError: another process is writing the store (unless ``wait``).
     """

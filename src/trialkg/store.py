@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from trialkg.exceptions import RecordError, StoreError, StoreLockedError
-from trialkg.iris import GRAPH, TKG, graph_iri, study_graph_iri, trial_iri
+from trialkg.iris import GRAPH, TKG, graph_iri, study_graph_iri
 from trialkg.locking import WriteLock, locked_message
 from trialkg.model import Study
 from trialkg.results import Evidence
@@ -535,12 +535,12 @@ def prepare_record(
         if version < stored_version:  # ISO dates compare as text
             return OLDER
     quads: list[ox.Quad] | bytes
-    counts: list[Counts] = []
+    counted: list[tuple[str, Counts]] = []  # a study's trial, and what it adds to the summary
 
     def count_trial(trial: ox.NamedNode, triples: list[Term3]) -> None:
         from trialkg.summary import contribution, trial_facts
 
-        counts.append(contribution(trial_facts(trial.value, triples)))
+        counted.append((trial.value, contribution(trial_facts(trial.value, triples))))
 
     try:
         if isinstance(item, Evidence):
@@ -565,9 +565,9 @@ def prepare_record(
         stored_as = date_literal(item.version).value if item.version else None
     else:  # evidence links MeSH its own way (the MeSH refresh decides); it has no version
         mesh, stored_as = {_ANY_MESH}, None
-    trial = trial_iri(item.trial_id) if isinstance(item, Study) else None
+    trial, counts = counted[0] if counted else (None, None)
     return Prepared(graph, stored_digest is None, quads, count, stored_as, digest, mesh, trial,
-                    counts[0] if counts else None)
+                    counts)
 
 
 class Batch:
@@ -623,12 +623,12 @@ class Batch:
         after: Counts = {}
         reread: list[str] = []
         for trial, mapped in records.items():
-            described = {str(q.graph_name) for q in self.store.store.quads_for_pattern(
+            described = {q.graph_name for q in self.store.store.quads_for_pattern(
                 ox.NamedNode(trial), _TYPE, _CLINICAL_TRIAL, None)}
             if described:
                 merge_counts(before, contribution(stored_facts(self.store, trial)))
             graph, counts = mapped[0]
-            if len(mapped) == 1 and counts is not None and described <= {f"<{graph}>"}:
+            if len(mapped) == 1 and counts is not None and described <= {ox.NamedNode(graph)}:
                 merge_counts(after, counts)
             else:
                 reread.append(trial)

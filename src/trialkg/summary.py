@@ -208,12 +208,13 @@ class SummaryState:
 
 # --- what one trial contributes ------------------------------------------------------------
 
-_T = TKG
-_TRIAL_PREDICATES = {_T + p: p for p in (
+_TRIAL_PREDICATES = {TKG + p: p for p in (
     "phase", "overallStatus", "enrollment", "site", "interventionMesh", "conditionMesh",
     "meshLink", "leadSponsor", "collaborator")}
-_NODE_PREDICATES = {_T + "country": "country", _T + "mesh": "mesh", _T + "meshLabel": "label"}
-_CLINICAL_TRIAL = _T + "ClinicalTrial"
+_NODE_PREDICATES = {TKG + "country": "country", TKG + "mesh": "mesh", TKG + "meshLabel": "label"}
+_CLINICAL_TRIAL = TKG + "ClinicalTrial"
+#: what :func:`stored_facts` reads of the nodes a trial links to: its sites and MeSH links
+_NODE_LOOKUPS = (("site", (TKG + "country",)), ("meshLink", (TKG + "mesh", TKG + "meshLabel")))
 
 
 @dataclass
@@ -258,7 +259,7 @@ def stored_facts(store: TrialStore, trial: str) -> TrialFacts:
     for iri, name in _TRIAL_PREDICATES.items():
         for q in st.quads_for_pattern(node, ox.NamedNode(iri), None, None):
             facts.values[name].append(_text(q.object))
-    for name, preds in (("site", (_T + "country",)), ("meshLink", (_T + "mesh", _T + "meshLabel"))):
+    for name, preds in _NODE_LOOKUPS:
         for other in set(facts.values.get(name, ())):
             for iri in preds:
                 for q in st.quads_for_pattern(ox.NamedNode(other), ox.NamedNode(iri), None,

@@ -51,7 +51,7 @@ GRAPH_OPTION = click.option(
               help="Keep the store's summary counts (trials per phase and status, sites per "
               "country ...) up to date from the studies this ingest touches (default), or "
               "leave them marked stale: the next ingest then recounts every study (about "
-              "10 s at 10k studies, 9 min at 100k).")
+              "5 s at 10k studies, 1.5 min at 100k).")
 def ingest(paths: tuple[Path, ...], store_path: str | None, wait: bool,
            progress: bool | None, batch_size: int | None, worker: bool | None,
            summary: bool) -> None:
