@@ -721,12 +721,20 @@ def _mesh_ids(study: Study) -> set[str]:
 _TRANSIENT = ("No such file", "Corruption", "Column family not found")
 
 
+#: What pyoxigraph (0.5) says when a read-only reader opens a store that its writer has created
+#: but not yet stamped with its storage version: the reader would have to write the stamp.
+_NOT_YET_STAMPED = "Inserts are only possible on read-write instances"
+
+
 def is_transient_store_error(exc: BaseException) -> bool:
     """Whether ``exc`` is one of the errors a read-only reader meets while a writer works."""
+    if not isinstance(exc, (OSError, RuntimeError)):
+        return False
     text = str(exc)
+    if _NOT_YET_STAMPED in text:
+        return True
     from_rocksdb = any(m in text for m in ("IO error:", "Corruption:", "Column family"))
-    return (isinstance(exc, (OSError, RuntimeError)) and from_rocksdb
-            and any(m in text for m in _TRANSIENT))
+    return from_rocksdb and any(m in text for m in _TRANSIENT)
 
 
 def _open_read_only(where: Path, attempts: int = 10) -> ox.Store:
