@@ -19,14 +19,15 @@ ingest.
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import threading
 import time
-import http.client
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -107,7 +108,7 @@ def normalise_phase(text: str) -> str:
     code = code.removeprefix("EARLY").removeprefix("PHASE")
     if code in ("NA", "NOTAPPLICABLE") and not early:
         return "NA"
-    if code in ("0", "1") and early or code == "0":
+    if (code in ("0", "1") and early) or code == "0":
         return "EARLY_PHASE1"
     if code in ("1", "2", "3", "4") and not early:
         return f"PHASE{code}"
@@ -371,7 +372,7 @@ class CtgovClient:
             have = part.stat().st_size if part.exists() else 0
             headers = {"Range": f"bytes={have}-"} if have else {}
             try:
-                resp = self.http.retrying(lambda: self.http.open(url, headers=headers),
+                resp = self.http.retrying(partial(self.http.open, url, headers=headers),
                                           url, what="download")
             except HttpError as exc:
                 if exc.status == 416 and total is not None and have == total:
