@@ -117,6 +117,8 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> st
               help="Remember the search under this name (default: from its terms).")
 @click.option("--page-size", type=click.IntRange(1, 1000), default=1000, show_default=True,
               help="Studies per request.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              help="Commit every N studies (default 500, as `trialkg ingest`).")
 @click.option("--all", "everything", is_flag=True,
               help="Download the whole registry's JSON archive (resumable), then ingest it.")
 @click.option("--archive-url", envvar="TRIALKG_CTGOV_ARCHIVE", show_envvar=True, metavar="URL",
@@ -127,7 +129,7 @@ def fetch(nct_ids: tuple[str, ...], condition: str | None, intervention: str | N
           term: str | None, sponsor: str | None, title: str | None, location: str | None,
           statuses: tuple[str, ...], phases: tuple[str, ...], updated_since: str | None,
           advanced: str | None, limit: int | None, count_only: bool, name: str | None,
-          page_size: int, everything: bool, archive_url: str | None, api_url: str | None,
+          page_size: int, batch_size: int | None, everything: bool, archive_url: str | None, api_url: str | None,
           rate: float | None, retries: int, timeout: float, save_dir: Path | None, wait: bool,
           progress: bool | None, store_path: str | None) -> None:
     """Fetch studies from ClinicalTrials.gov into the store: by NCT id, by search, or all.
@@ -182,12 +184,13 @@ def fetch(nct_ids: tuple[str, ...], condition: str | None, intervention: str | N
         with _progress(progress, "fetching") as bar:
             if nct_ids:
                 result = fetch_ids(store, client, list(nct_ids), save_dir=save_dir,
-                                   progress=bar)
+                                   progress=bar, batch_size=batch_size)
             else:
                 remember = None if updated_since else (name or search.default_name())
                 result = fetch_search(store, client, search, name=remember,
                                       page_size=page_size, limit=limit, save_dir=save_dir,
-                                      updated_since=updated_since, progress=bar)
+                                      updated_since=updated_since, progress=bar,
+                                      batch_size=batch_size)
     finally:
         store.close()
     _finish(result, save_dir)

@@ -343,7 +343,7 @@ class CtgovClient:
         doc = _json(body, url)
         if not isinstance(doc, dict) or "protocolSection" not in doc:
             raise RegistryError(f"the answer to {url} is not a study record")
-        return Page(url, body, [doc], 1, 1, None, _now())
+        return Page(url, body, [doc], 1, None, None, _now())
 
     # --- the bulk archive ------------------------------------------------------------
 
