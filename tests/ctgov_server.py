@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["CtgovServer", "Fault", "load_records", "resample"]
+__all__ = ["CtgovServer", "Fault", "load_records", "resample", "resample_bodies"]
 
 STATUSES = {
     "ACTIVE_NOT_RECRUITING", "COMPLETED", "ENROLLING_BY_INVITATION", "NOT_YET_RECRUITING",
@@ -92,6 +92,22 @@ def resample(records: dict[str, dict[str, Any]], n: int) -> dict[str, dict[str, 
     return out
 
 
+def resample_bodies(records: dict[str, dict[str, Any]], n: int) -> dict[str, bytes]:
+    """Like :func:`resample`, as the JSON each study is served as (for the benchmark: ten
+    thousand studies as bytes take a tenth of the memory of ten thousand dicts)."""
+    base = []
+    for nct in sorted(records):
+        body = json.dumps(records[nct]).encode()
+        assert body.count(f'"{nct}"'.encode()) >= 1
+        base.append((nct.encode(), body))
+    out = {}
+    for i in range(n):
+        nct, body = base[i % len(base)]
+        new = f"NCT9{i:07d}"
+        out[new] = body.replace(b'"' + nct + b'"', f'"{new}"'.encode())
+    return out
+
+
 def nct_of(study: dict[str, Any]) -> str:
     return str(study["protocolSection"]["identificationModule"]["nctId"])
 
@@ -129,8 +145,11 @@ class Hit:
 class CtgovServer:
     """The stand-in server; ``url`` is its API base (``http://127.0.0.1:PORT/api/v2``)."""
 
-    def __init__(self, records: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, records: dict[str, dict[str, Any]],
+                 bodies: dict[str, bytes] | None = None) -> None:
         self.records = dict(records)
+        #: studies held only as the JSON they are served as (no search but "all" for them)
+        self.bodies = dict(bodies or {})
         self.faults: list[Fault] = []
         self.hits: list[Hit] = []
         self._lock = threading.Lock()
@@ -173,6 +192,10 @@ class CtgovServer:
         """The NCT ids the query matches, sorted. :raises ValueError: a bad parameter."""
         with self._lock:
             records = dict(self.records)
+        if self.bodies:
+            if set(query) - {"pageSize", "pageToken", "countTotal", "format"}:
+                raise ValueError("this server holds resampled records: it searches all only")
+            return sorted(set(records) | set(self.bodies))
         out = []
         statuses = _list(query.get("filter.overallStatus"))
         unknown = [s for s in statuses if s not in STATUSES]
@@ -396,12 +419,17 @@ def _handler(server: CtgovServer) -> type[BaseHTTPRequestHandler]:
             except ValueError as exc:
                 return self._send(400, str(exc).encode(), "text/plain")
             chunk = ids[offset:offset + size]
-            doc: dict[str, Any] = {"studies": [server.records[i] for i in chunk]}
+            tail: dict[str, Any] = {}
             if offset + size < len(ids):
-                doc["nextPageToken"] = f"off{offset + size}"
+                tail["nextPageToken"] = f"off{offset + size}"
             if query.get("countTotal") == "true":
-                doc["totalCount"] = len(ids)
-            return self._body(json.dumps(doc).encode(), fault)
+                tail["totalCount"] = len(ids)
+            studies = b",".join(server.bodies.get(i) or json.dumps(server.records[i]).encode()
+                                for i in chunk)
+            body = b'{"studies":[' + studies + b"]"
+            if tail:
+                body += b"," + json.dumps(tail).encode()[1:-1]
+            return self._body(body + b"}", fault)
 
         def _body(self, body: bytes, fault: Fault | None) -> int:
             if fault is not None and fault.kind == "cut":  # announced whole, sent half
