@@ -164,8 +164,7 @@ class Search:
             advanced.append(f"AREA[LastUpdatePostDate]RANGE[{updated_since},MAX]")
         if advanced:
             out["filter.advanced"] = (advanced[0] if len(advanced) == 1 else
-                                      " AND ".join(f"({a})" if " " in a else a
-                                                   for a in advanced))
+                                      " AND ".join(_grouped(a) for a in advanced))
         return out
 
     def is_empty(self) -> bool:
@@ -438,6 +437,13 @@ def archive_url(base: str | None, archive: str | None = None) -> str:
     root = (base or DEFAULT_API).rstrip("/")
     root = re.sub(r"/api/v\d+$", "", root)
     return DEFAULT_ARCHIVE.format(root=root)
+
+
+def _grouped(expr: str) -> str:
+    """An expression that can stand beside AND: in parentheses when it has spaces."""
+    plain = " " not in expr or (expr.startswith("(") and expr.endswith(")")
+                                and expr.count("(") == 1)
+    return expr if plain else f"({expr})"
 
 
 def _json(body: bytes, url: str) -> Any:
