@@ -130,8 +130,9 @@ def fetch(nct_ids: tuple[str, ...], condition: str | None, intervention: str | N
           statuses: tuple[str, ...], phases: tuple[str, ...], updated_since: str | None,
           advanced: str | None, limit: int | None, count_only: bool, name: str | None,
           page_size: int, batch_size: int | None, everything: bool, archive_url: str | None,
-          api_url: str | None, rate: float | None, retries: int, timeout: float, save_dir: Path | None, wait: bool,
-          progress: bool | None, store_path: str | None) -> None:
+          api_url: str | None, rate: float | None, retries: int, timeout: float,
+          save_dir: Path | None, wait: bool, progress: bool | None,
+          store_path: str | None) -> None:
     """Fetch studies from ClinicalTrials.gov into the store: by NCT id, by search, or all.
 
     \b
