@@ -192,6 +192,8 @@ def fetch(nct_ids: tuple[str, ...], condition: str | None, intervention: str | N
                                       page_size=page_size, limit=limit, save_dir=save_dir,
                                       updated_since=updated_since, progress=bar,
                                       batch_size=batch_size)
+                if remember is not None and result.saved_as is None and result.complete:
+                    err("the search is not saved: --max stopped it before its end")
     finally:
         store.close()
     _finish(result, save_dir)
