@@ -100,7 +100,14 @@ class AuthenticationError(EndpointError, PermissionError):
 
 
 class RegistryError(EndpointError):
-    """The ClinicalTrials.gov API refused a request, or its answer could not be had or used."""
+    """The ClinicalTrials.gov API refused a request, or its answer could not be had or used.
+
+    ``status`` is the HTTP status of an error answer (None for other failures).
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class UnknownStudyError(RegistryError, LookupError):

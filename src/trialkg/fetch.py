@@ -130,9 +130,13 @@ def fetch_ids(
     pages: Iterator[Page]
     if len(wanted) == 1:
         pages = iter([client.study(wanted[0])])
-    else:
-        pages = client.pages(Search(ids=tuple(wanted)))
-    items = _records(pages, result, save_dir, None, progress, None)
+    else:  # a search by ids, a hundred at a time (the URL stays short)
+        pages = (page for start in range(0, len(wanted), _IDS_PER_REQUEST)
+                 for page in client.pages(Search(
+                     ids=tuple(wanted[start:start + _IDS_PER_REQUEST]))))
+    if progress is not None:
+        progress.total(len(wanted))
+    items = _records(pages, result, save_dir, None, None, None, counted=False)
     result.report = _ingest(store, items, progress, batch_size)
     if result.complete:
         result.missing = [i for i in wanted if i not in result.received]
@@ -232,14 +236,15 @@ def _ingest(store: TrialStore, items: Iterator[Item], progress: Progress | None,
 
 def _records(pages: Iterator[Page], result: FetchResult, save_dir: Path | None,
              search: str | None, progress: Progress | None,
-             limit: int | None) -> Iterator[Item]:
+             limit: int | None, counted: bool = True) -> Iterator[Item]:
     """The studies of every page, in order; a fault of the registry or the network ends
-    them after the last whole page (``result.error`` says what it was)."""
+    them after the last whole page (``result.error`` says what it was). With ``counted``
+    the first page's ``totalCount`` is the total (a search; not a fetch by ids)."""
     count = 0
     try:
         for page in pages:
             result.pages += 1
-            if page.number == 1:
+            if page.number == 1 and counted:
                 result.total = page.total
                 if progress is not None:
                     total = page.total if limit is None or page.total is None else min(

@@ -276,9 +276,9 @@ class CtgovClient:
             return self.http.retrying(once, url, what=what)
         except HttpError as exc:
             if exc.status == 400:
-                raise RegistryError(
-                    f"the registry refused the {what} (HTTP 400): {exc.message}") from None
-            raise RegistryError(str(exc)) from None
+                raise RegistryError(f"the registry refused the {what} (HTTP 400): "
+                                    f"{exc.message}", status=400) from None
+            raise RegistryError(str(exc), status=exc.status) from None
         except EndpointError as exc:
             raise RegistryError(str(exc)) from None
 
@@ -335,7 +335,7 @@ class CtgovClient:
         try:
             body = self.get(url, what=f"request for {nct_id}")
         except RegistryError as exc:
-            if "HTTP 404" in str(exc):
+            if exc.status == 404:
                 raise UnknownStudyError(f"{nct_id}: no such study in the registry "
                                         f"({self.base})") from None
             raise
