@@ -312,21 +312,17 @@ def _parse_advanced(expr: str) -> Callable[[dict[str, Any]], bool]:
                 "phases", [])
         raise ValueError(f"filter.advanced: this test server does not know {tok!r}")
 
-    def conjunction() -> Callable[[dict[str, Any]], bool]:
+    def joined(word: str, part: Callable[[], Callable[[dict[str, Any]], bool]],
+               combine: Callable[[Iterable[bool]], bool]) -> Callable[[dict[str, Any]], bool]:
         nonlocal pos
-        parts = [atom()]
-        while pos < len(tokens) and tokens[pos] == "AND":
+        parts = [part()]
+        while pos < len(tokens) and tokens[pos] == word:
             pos += 1
-            parts.append(atom())
-        return lambda s: all(p(s) for p in parts)
+            parts.append(part())
+        return lambda s: combine(p(s) for p in parts)
 
-    def disjunction() -> Callable[[dict[str, Any]], bool]:
-        nonlocal pos
-        parts = [conjunction()]
-        while pos < len(tokens) and tokens[pos] == "OR":
-            pos += 1
-            parts.append(conjunction())
-        return lambda s: any(p(s) for p in parts)
+    def disjunction() -> Callable[[dict[str, Any]], bool]:  # AND binds tighter than OR
+        return joined("OR", lambda: joined("AND", atom, all), any)
 
     if not tokens:
         raise ValueError(f"filter.advanced: empty expression {expr!r}")

@@ -56,24 +56,21 @@ def _client(api_url: str | None, rate: float | None, retries: int, timeout: floa
     return CtgovClient(api_url, rate=rate, retries=retries, timeout=timeout, archive=archive)
 
 
-def _statuses(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
-              ) -> tuple[str, ...]:
-    from trialkg.sources.ctgov_api import normalise_status
+def _normalised(kind: str) -> Callable[[click.Context, click.Parameter, tuple[str, ...]],
+                                        tuple[str, ...]]:
+    """A click callback: the values (repeated or comma-separated) as the API spells them."""
 
-    try:
-        return tuple(dict.fromkeys(normalise_status(v) for v in _split(values)))
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    def callback(_ctx: click.Context, _param: click.Parameter,
+                 values: tuple[str, ...]) -> tuple[str, ...]:
+        from trialkg.sources import ctgov_api
 
+        normalise = ctgov_api.normalise_status if kind == "status" else ctgov_api.normalise_phase
+        try:
+            return tuple(dict.fromkeys(normalise(v) for v in _split(values)))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
 
-def _phases(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
-            ) -> tuple[str, ...]:
-    from trialkg.sources.ctgov_api import normalise_phase
-
-    try:
-        return tuple(dict.fromkeys(normalise_phase(v) for v in _split(values)))
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    return callback
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -99,10 +96,10 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> st
 @click.option("--sponsor", help="Sponsor or collaborator (query.spons).")
 @click.option("--title", help="Words of the titles or acronym (query.titles).")
 @click.option("--location", help="Location terms: facility, city, country (query.locn).")
-@click.option("--status", "statuses", multiple=True, callback=_statuses, metavar="S",
+@click.option("--status", "statuses", multiple=True, callback=_normalised("status"), metavar="S",
               help="Overall status, repeatable or comma-separated: recruiting, completed, "
               "'not yet recruiting' ...")
-@click.option("--phase", "phases", multiple=True, callback=_phases, metavar="P",
+@click.option("--phase", "phases", multiple=True, callback=_normalised("phase"), metavar="P",
               help="Phase, repeatable or comma-separated: 'phase 2', 2, 'early 1', n/a.")
 @click.option("--updated-since", callback=_date, metavar="DATE",
               help="Only studies last updated on or after DATE (YYYY-MM-DD).")
