@@ -105,7 +105,7 @@ def fetch_search(
     result.report = _ingest(store, items, progress, batch_size)
     if name is not None and result.complete and (limit is None or result.total is None
                                                  or result.total <= limit):
-        matched = set(result.received) | (previous.matched if previous else set())
+        matched = set(result.received)  # a whole run sees every study it matches now
         save_search(store, SavedSearch(name, search, str(client.base), started, matched))
         result.saved_as = name
     return result
