@@ -349,13 +349,23 @@ def test_saved_pages_ingest_to_the_same_graph(server: CtgovServer, tmp_path: Pat
 
 def test_all_downloads_the_archive_resuming_a_dropped_connection(server: CtgovServer,
                                                                  tmp_path: Path) -> None:
-    server.fail(Fault("drop", path="/download", after=50_000))
     store, where = tmp_path / "store", tmp_path / "dl"
+    # a first run whose connection drops after 50,000 bytes, with no retries: it stops and
+    # keeps what it has
+    server.fail(Fault("drop", path="/download", after=50_000))
+    cut = fetch(server, store, "--all", "--save", str(where), "--retries", "0")
+    assert cut.returncode == 1
+    _no_traceback(cut)
+    assert "run the same command again to resume it" in cut.stderr
+    assert (where / "ctg-studies.json.zip.part").stat().st_size == 50_000
+    # the second run resumes there, and takes up a second drop by itself
+    server.fail(Fault("drop", path="/download", after=100_000))
     result = fetch(server, store, "--all", "--save", str(where))
     assert result.returncode == 0, result.stderr
     size = (where / "ctg-studies.json.zip").stat().st_size
-    assert f"({size / 1000:,.1f} KB) to" in result.stderr  # said before it started
+    unit = f"{size / 1e6:,.1f} MB" if size >= 1e6 else f"{size / 1e3:,.1f} KB"
+    assert f"({unit}, resuming at 50.0 KB) to" in result.stderr  # said before it started
     hits = [h for h in server.hits if h.path.endswith("/download")]
-    assert [h.status for h in hits] == [200, 206]
-    assert len(_ids(store)) == 72
+    assert [h.status for h in hits] == [200, 206, 206]
     assert not list(where.glob("*.part"))
+    assert len(_ids(store)) == 72
