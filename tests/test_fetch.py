@@ -11,6 +11,7 @@ The CLI runs as a user runs it (a subprocess), with the request rate raised
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import os
 import signal
@@ -174,6 +175,17 @@ def test_provenance_names_the_request_the_time_and_the_search(server: CtgovServe
         ("covid19", "covid", COVID)]
     listed = run_cli("searches", "--store", str(store), "--format", "json")
     assert json.loads(listed.stdout)[0]["parameters"] == {"condition": "covid"}
+
+
+def test_requests_are_paced(server: CtgovServer) -> None:
+    from trialkg.sources.ctgov_api import CtgovClient, Search
+
+    client = CtgovClient(server.url, rate=120)  # one request every half second
+    pages = list(client.pages(Search(statuses=("COMPLETED",)), page_size=5))
+    assert [len(p.studies) for p in pages] == [5, 5, 3]
+    at = [h.at for h in server.page_hits()]  # as the server saw them arrive
+    assert at[-1] - at[0] >= 0.9
+    assert all(b - a >= 0.4 for a, b in itertools.pairwise(at))
 
 
 # --- faults ---------------------------------------------------------------------------
@@ -340,7 +352,10 @@ def test_saved_pages_ingest_to_the_same_graph(server: CtgovServer, tmp_path: Pat
     result = fetch(server, fetched, "--status", "completed", "--page-size", "5",
                    "--save", str(pages))
     assert result.returncode == 0, result.stderr
-    assert len(list(pages.glob("*.json"))) == 3
+    saved = sorted(pages.glob("*.json"))
+    assert len(saved) == 3
+    first = json.loads(saved[0].read_bytes())  # the API's page as it came, paging included
+    assert (first["totalCount"], first["nextPageToken"], len(first["studies"])) == (13, "off5", 5)
     assert run_cli("ingest", "--store", str(ingested), str(pages)).returncode == 0
     # the same quads (no blank nodes: the same graph) but for where and when each came from
     assert _study_quads(fetched) == _study_quads(ingested)
