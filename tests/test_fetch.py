@@ -384,3 +384,17 @@ def test_all_downloads_the_archive_resuming_a_dropped_connection(server: CtgovSe
     assert [h.status for h in hits] == [200, 206, 206]
     assert not list(where.glob("*.part"))
     assert len(_ids(store)) == 72
+
+
+@pytest.mark.slow
+def test_benchmark_script_runs_end_to_end(tmp_path: Path) -> None:
+    shared_path("data", "ctgov-v2")
+    table = tmp_path / "fetch.md"
+    repo = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, str(repo / "benchmarks" / "bench_fetch.py"),
+                           "--studies", "20", "--page-size", "10", "--output", str(table)],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    text = table.read_text(encoding="utf-8")
+    assert "| fetch (fresh store) | 2 | 20 |" in text
+    assert "0 studies loaded, 20 unchanged" in text
