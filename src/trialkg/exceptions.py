@@ -14,10 +14,12 @@ __all__ = [
     "ParameterError",
     "QueryError",
     "RecordError",
+    "RegistryError",
     "StoreError",
     "StoreLockedError",
     "TrialKGError",
     "UnknownQueryError",
+    "UnknownStudyError",
     "shown",
 ]
 
@@ -95,3 +97,18 @@ class EndpointError(TrialKGError, ConnectionError):
 
 class AuthenticationError(EndpointError, PermissionError):
     """A remote endpoint refused our credentials (or wanted some)."""
+
+
+class RegistryError(EndpointError):
+    """The ClinicalTrials.gov API refused a request, or its answer could not be had or used.
+
+    ``status`` is the HTTP status of an error answer (None for other failures).
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class UnknownStudyError(RegistryError, LookupError):
+    """The registry has no study with the given NCT id."""

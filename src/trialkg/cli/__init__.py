@@ -26,10 +26,20 @@ def cli() -> None:
 
 def _register() -> None:
     # One module per command family; adding a family is one entry here.
-    from trialkg.cli import build, draft, mesh, query, remote_commands, store_commands, validate
+    from trialkg.cli import (
+        build,
+        draft,
+        fetch,
+        mesh,
+        query,
+        remote_commands,
+        store_commands,
+        validate,
+    )
 
     commands: list[click.Command] = [
         *store_commands.COMMANDS,  # ingest, export, stats, remove (and graphs)
+        *fetch.COMMANDS,  # fetch, searches, sync (the registry's API)
         *query.COMMANDS,  # query list/show/run, sparql
         mesh.mesh,  # mesh link/show/enrich/import
         validate.validate,  # SHACL + OWL checks
