@@ -8,12 +8,14 @@ from __future__ import annotations
 
 __all__ = [
     "AuthenticationError",
+    "ChartError",
     "EndpointError",
     "InputFormatError",
     "MeshError",
     "ParameterError",
     "QueryError",
     "RecordError",
+    "SearchError",
     "StoreError",
     "StoreLockedError",
     "TrialKGError",
@@ -95,3 +97,11 @@ class EndpointError(TrialKGError, ConnectionError):
 
 class AuthenticationError(EndpointError, PermissionError):
     """A remote endpoint refused our credentials (or wanted some)."""
+
+
+class SearchError(TrialKGError, ValueError):
+    """A full-text search cannot run: a malformed query, or no usable index."""
+
+
+class ChartError(TrialKGError, ValueError):
+    """A chart cannot be drawn: the query declares none, a bad spec, an unknown file type."""

@@ -26,7 +26,16 @@ def cli() -> None:
 
 def _register() -> None:
     # One module per command family; adding a family is one entry here.
-    from trialkg.cli import build, draft, mesh, query, remote_commands, store_commands, validate
+    from trialkg.cli import (
+        build,
+        draft,
+        mesh,
+        query,
+        remote_commands,
+        search,
+        store_commands,
+        validate,
+    )
 
     commands: list[click.Command] = [
         *store_commands.COMMANDS,  # ingest, export, stats, remove (and graphs)
@@ -36,6 +45,7 @@ def _register() -> None:
         *build.COMMANDS,  # build the bundled graph
         *draft.COMMANDS,  # curated-record drafts from pages
         *remote_commands.COMMANDS,  # push, serve
+        *search.COMMANDS,  # full-text search
     ]
     for command in commands:
         cli.add_command(command)
