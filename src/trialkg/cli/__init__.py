@@ -28,6 +28,7 @@ def _register() -> None:
     # One module per command family; adding a family is one entry here.
     from trialkg.cli import (
         build,
+        chart,
         draft,
         mesh,
         query,
@@ -46,6 +47,7 @@ def _register() -> None:
         *draft.COMMANDS,  # curated-record drafts from pages
         *remote_commands.COMMANDS,  # push, serve
         *search.COMMANDS,  # full-text search
+        *chart.COMMANDS,  # plot: a stored query's chart
     ]
     for command in commands:
         cli.add_command(command)

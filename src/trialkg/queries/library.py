@@ -150,8 +150,23 @@ def _problems(q: StoredQuery) -> list[str]:
             out.append(f"prefix {prefix}: is not one of trialkg.iris.PREFIXES")
         elif PREFIXES[prefix] != iri:
             out.append(f"prefix {prefix}: <{iri}> differs from PREFIXES ({PREFIXES[prefix]})")
+    out += _chart_problems(q)
     out += _example_problems(q)
     return out
+
+
+def _chart_problems(q: StoredQuery) -> list[str]:
+    """A chart must be a mapping whose encodings name variables of the query."""
+    chart = q.header.get("chart")
+    if chart is None:
+        return []
+    if not isinstance(chart, dict):
+        return ["chart: must be a mapping (a Vega-Lite view without data)"]
+    from trialkg.charts import encoded_fields
+
+    return [f"chart: encodes {name!r}, which is not a variable of the query"
+            for name in sorted(encoded_fields(chart))
+            if not re.search(rf"[?$]{re.escape(name)}\b", q.sparql)]
 
 
 def _example_problems(q: StoredQuery) -> list[str]:
