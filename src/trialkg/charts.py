@@ -43,6 +43,7 @@ __all__ = [
     "CHART_FORMATS",
     "chart_format",
     "chart_spec",
+    "derived_fields",
     "encoded_fields",
     "json_rows",
     "render",
@@ -142,7 +143,7 @@ def chart_spec(chart: Mapping[str, Any], rows: Iterable[Mapping[str, Any]], *,
     spec.update(copy.deepcopy(dict(chart)))
     if columns is not None:
         # fields made by the chart's own transforms are fine; anything else must be a column
-        made = _calculated(spec)
+        made = derived_fields(spec)
         missing = sorted(encoded_fields(spec) - set(columns) - made)
         if missing:
             raise ChartError(f"the chart encodes {', '.join(missing)}, which the query does "
@@ -151,7 +152,12 @@ def chart_spec(chart: Mapping[str, Any], rows: Iterable[Mapping[str, Any]], *,
     return spec
 
 
-def _calculated(spec: Any) -> set[str]:
+def derived_fields(spec: Any) -> set[str]:
+    """Fields the chart's own transforms make (``as``, ``groupby``, aggregates).
+
+    >>> derived_fields({"transform": [{"calculate": "1", "as": "one"}]})
+    {'one'}
+    """
     out: set[str] = set()
     if isinstance(spec, Mapping):
         for key, value in spec.items():
@@ -167,10 +173,10 @@ def _calculated(spec: Any) -> set[str]:
                             if isinstance(sub, Mapping) and isinstance(sub.get("as"), str):
                                 out.add(sub["as"])
             else:
-                out |= _calculated(value)
+                out |= derived_fields(value)
     elif isinstance(spec, list):
         for item in spec:
-            out |= _calculated(item)
+            out |= derived_fields(item)
     return out
 
 
