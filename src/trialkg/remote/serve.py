@@ -4,8 +4,8 @@ Routes: ``/sparql`` (GET ``?query=``; POST ``application/x-www-form-urlencoded``
 ``application/sparql-query``), ``/`` (the HTML page), ``/queries`` (the stored queries as
 JSON, for the page), ``/bound`` and ``/chart`` (a stored query bound with its parameters,
 and its chart as SVG: :mod:`trialkg.remote.stored`). Results are written by pyoxigraph in
-the format the ``Accept`` header asks for: SPARQL JSON (default), XML, CSV or TSV; Turtle (default) or N-Triples for
-CONSTRUCT/DESCRIBE. Updates get 403.
+the format the ``Accept`` header asks for: SPARQL JSON (default), XML, CSV or TSV; Turtle
+(default) or N-Triples for CONSTRUCT/DESCRIBE. Updates get 403.
 
 Why in-process (stdlib ``http.server`` + pyoxigraph) rather than ``oxigraph serve-read-only``
 behind a proxy: the bundled graph lives only in memory (no dump to a temp store needed); the
