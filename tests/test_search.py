@@ -124,11 +124,22 @@ def test_index_follows_ingest_and_remove(tmp_path: Path, ctgov_v2_dir: Path) -> 
     done = run_cli("ingest", "--store", str(store), *map(str, files))
     assert done.returncode == 0, done.stderr
     assert (store / INDEX_FILE).is_file()
+    # new studies are indexed from the quads their batch wrote; a rebuild reads the store:
+    # the same rows
+    index = TextIndex.open(store / INDEX_FILE)
+    rows = "SELECT d.iri, d.id, d.title, f.* FROM docs d JOIN fts f ON f.rowid = d.rowid ORDER BY 1"
+    written = index.conn.execute(rows).fetchall()
+    assert len(written) == 2
+    reader = TrialStore.open(store, read_only=True)
+    index.rebuild(reader.store)
+    assert index.conn.execute(rows).fetchall() == written
+    index.close()
+    del reader
 
     def found(text: str) -> list[str]:
-        done = run_cli("search", text, "--store", str(store), "--format", "csv")
+        done = run_cli("search", text, "--store", str(store), "--format", "json")
         assert done.returncode == 0, done.stderr
-        return [line.split(",")[0] for line in done.stdout.splitlines()[1:]]
+        return [hit["id"] for hit in json.loads(done.stdout)]
 
     # NCT04267848 gives pembrolizumab in an arm; NCT06171568 is the Lariboisière study
     assert found("pembrolizumab") == ["NCT04267848"]

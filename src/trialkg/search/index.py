@@ -29,8 +29,9 @@ in-memory store (the bundled graph) gets an in-memory index, built on first use.
 
 from __future__ import annotations
 
+import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ from trialkg.exceptions import SearchError
 from trialkg.iris import TKG
 from trialkg.search.syntax import FIELDS, to_fts
 
-__all__ = ["FRESH", "INDEX_FILE", "STALE", "Hit", "TextIndex", "trial_text"]
+__all__ = ["FRESH", "INDEX_FILE", "STALE", "Hit", "TextIndex", "trial_text", "written_text"]
 
 #: The index file's name in the store directory.
 INDEX_FILE = "search.sqlite"
@@ -98,16 +99,66 @@ class Hit:
                 "score": round(self.score, 4), "snippet": self.snippet()}
 
 
+#: (predicate, object) pairs of a subject, for one predicate or all (None).
+Lookup = Callable[[ox.NamedNode, "ox.NamedNode | None"], Iterable[tuple[Any, Any]]]
+
+
 def trial_text(store: ox.Store, trial: ox.NamedNode) -> tuple[str, str, list[str]] | None:
-    """A trial's id, display title and the text of each field; None when it is not a trial
-    in the store (any more)."""
-    if next(iter(store.quads_for_pattern(trial, RDF_TYPE, CLINICAL_TRIAL)), None) is None:
+    """A trial's id, display title and the text of each field, read from the store; None
+    when it is not a trial in the store (any more)."""
+
+    def lookup(subject: ox.NamedNode, predicate: ox.NamedNode | None
+               ) -> Iterable[tuple[Any, Any]]:
+        return ((q.predicate, q.object)
+                for q in store.quads_for_pattern(subject, predicate, None))
+
+    return _text_of(trial, lookup)
+
+
+#: Where the N-Quads lines the index reads have their predicate (or the trial's type).
+_WANTED = re.compile(
+    rb"> <(?:http://www\.w3\.org/2000/01/rdf-schema#label|https://w3id\.org/trialkg/vocab#"
+    rb"(?:briefTitle|officialTitle|acronym|briefSummary|detailedDescription|keyword|nctId|"
+    rb"otherName|condition|intervention|leadSponsor|collaborator))> |"
+    rb"> <http://www\.w3\.org/1999/02/22-rdf-syntax-ns#type> "
+    rb"<https://w3id\.org/trialkg/vocab#ClinicalTrial> ")
+
+
+def _wanted_lines(data: bytes) -> bytes:
+    lines = []
+    for m in _WANTED.finditer(data):
+        start = data.rfind(b"\n", 0, m.start()) + 1
+        end = data.find(b"\n", m.end())
+        lines.append(data[start : end if end >= 0 else len(data)])
+    return b"\n".join(lines)
+
+
+def written_text(trial: ox.NamedNode, quads: Sequence[ox.Quad] | bytes
+                 ) -> tuple[str, str, list[str]] | None:
+    """The same as :func:`trial_text`, read from the quads a record writes (terms, or the
+    N-Quads text an ingest worker sends): what a batch of new studies is indexed from,
+    without reading the store back."""
+    if isinstance(quads, bytes):  # only the few lines wanted are parsed
+        quads = list(ox.parse(_wanted_lines(quads), format=ox.RdfFormat.N_QUADS))
+    by_subject: dict[Any, list[tuple[Any, Any]]] = {}
+    for q in quads:
+        by_subject.setdefault(q.subject, []).append((q.predicate, q.object))
+
+    def lookup(subject: ox.NamedNode, predicate: ox.NamedNode | None
+               ) -> Iterable[tuple[Any, Any]]:
+        pairs = by_subject.get(subject, [])
+        return pairs if predicate is None else [x for x in pairs if x[0] == predicate]
+
+    return _text_of(trial, lookup)
+
+
+def _text_of(trial: ox.NamedNode, lookup: Lookup) -> tuple[str, str, list[str]] | None:
+    if not any(o == CLINICAL_TRIAL for _, o in lookup(trial, RDF_TYPE)):
         return None
     fields: dict[str, dict[str, None]] = {f: {} for f in FIELDS}
     nct = None
     brief = label = None
-    for q in store.quads_for_pattern(trial, None, None):
-        p, o = q.predicate, q.object
+    for p, o in lookup(trial, None):
         if isinstance(o, ox.Literal):
             if p in _OWN:
                 fields[_OWN[p]][o.value] = None
@@ -120,12 +171,13 @@ def trial_text(store: ox.Store, trial: ox.NamedNode) -> tuple[str, str, list[str
         elif p in _LINKED and isinstance(o, ox.NamedNode):
             into = fields[_LINKED[p]]
             for link in (LABEL, _OTHER_NAME):
-                for q2 in store.quads_for_pattern(o, link, None):
-                    if isinstance(q2.object, ox.Literal):
-                        into[q2.object.value] = None
+                for _, name in lookup(o, link):
+                    if isinstance(name, ox.Literal):
+                        into[name.value] = None
     ident = nct or trial.value.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
     title = label or brief or next(iter(fields["title"]), "")
-    return ident, title, [_SEPARATOR.join(fields[f]) for f in FIELDS]
+    # sorted: the store and a record's N-Quads give the values in different orders
+    return ident, title, [_SEPARATOR.join(sorted(fields[f])) for f in FIELDS]
 
 
 def _trials(store: ox.Store) -> Iterator[ox.NamedNode]:
@@ -191,11 +243,21 @@ class TextIndex:
 
     # --- writing -------------------------------------------------------------------
 
-    def refresh(self, store: ox.Store, trials: Iterable[str]) -> int:
-        """Re-read the given trials (IRIs) from the store: rows of those still there are
-        replaced, the others dropped; then the index is marked fresh. One transaction.
-        Returns how many trials are indexed now of those given."""
-        rows = [(iri, trial_text(store, ox.NamedNode(iri))) for iri in dict.fromkeys(trials)]
+    def refresh(self, store: ox.Store, trials: Iterable[str],
+                written: Mapping[str, Sequence[ox.Quad] | bytes] | None = None) -> int:
+        """Re-read the given trials (IRIs): rows of those still in the store are replaced,
+        the others dropped; then the index is marked fresh. One transaction. A trial new to
+        the index whose record's quads are in ``written`` (a batch of new studies) is read
+        from those; any other from the store (a trial other graphs describe too). Returns how
+        many trials are indexed now of those given."""
+        written = written or {}
+        rows = []
+        for iri in dict.fromkeys(trials):
+            node = ox.NamedNode(iri)
+            if iri in written and not self._has(iri):
+                rows.append((iri, written_text(node, written[iri])))
+            else:
+                rows.append((iri, trial_text(store, node)))
         with self._transaction():
             self._delete([iri for iri, _ in rows])
             kept = [(iri, text) for iri, text in rows if text is not None]
@@ -222,6 +284,9 @@ class TextIndex:
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self.conn)
+
+    def _has(self, iri: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM docs WHERE iri = ?", (iri,)).fetchone() is not None
 
     def _delete(self, iris: Sequence[str]) -> None:
         for iri in iris:
