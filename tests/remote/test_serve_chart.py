@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -15,9 +14,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from servers import trialkg_serve
 
 from tests.pngimage import coloured, read_png
-from tests.remote.servers import free_port, wait_until_up
 
 
 @pytest.fixture(scope="module")
@@ -26,16 +25,8 @@ def bundled_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("home")
     env = {**os.environ, "XDG_DATA_HOME": str(home)}
     env.pop("TRIALKG_STORE", None)
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "trialkg", "serve", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base + "/")
+    with trialkg_serve(env=env) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _get(url: str) -> tuple[int, str, bytes]:
