@@ -163,6 +163,8 @@ def test_index_follows_ingest_and_remove(tmp_path: Path, ctgov_v2_dir: Path) -> 
     index.close()
     assert found("lariboisiere") == ["NCT06171568"]
     assert found('"endometrial cancer"') == ["NCT06388018"]  # "... Low-risk Endometrial Cancer"
+    done = run_cli("search", "--rebuild", "--store", str(store))
+    assert done.returncode == 0 and "search index rebuilt: 2 trials" in done.stderr
 
 
 def test_text_parameter_binds_the_matching_trials() -> None:

@@ -57,7 +57,10 @@ def index_for(trial_store: IndexedStore, *, rebuild: bool = False) -> TextIndex:
         return trial_store.text_index
     from trialkg.locking import writer_pid
 
+    if trial_store.text_index is not None and not rebuild:
+        return trial_store.text_index  # opened (and checked) by an earlier search or write
     index = TextIndex.open(trial_store.path / INDEX_FILE)
+    trial_store.text_index = index  # closed with the store
     state = index.state()
     if state != FRESH or rebuild:
         if writer_pid(trial_store.path) is not None:
