@@ -59,6 +59,8 @@ def index_for(trial_store: IndexedStore, *, rebuild: bool = False) -> TextIndex:
 
     if trial_store.text_index is not None and not rebuild:
         return trial_store.text_index  # opened (and checked) by an earlier search or write
+    if trial_store.text_index is not None:
+        trial_store.text_index.close()
     index = TextIndex.open(trial_store.path / INDEX_FILE)
     trial_store.text_index = index  # closed with the store
     state = index.state()
