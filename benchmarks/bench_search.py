@@ -204,7 +204,8 @@ def render(upkeep: list[dict[str, Any]], search: list[dict[str, Any]]) -> str:
                        f"{r['insert_one_ms']:.2f} | {r['search_median_ms']:.2f} | "
                        f"{r['search_p95_ms']:.2f} | {r['matching_median_ms']:.2f} | "
                        f"{r['matching_p95_ms']:.2f} |")
-        out += ["", "Matches per search at the largest size: " + ", ".join(
+        out += ["", "Matches per search at the largest size (counted up to 10,000, the cap of a "
+                "text parameter): " + ", ".join(
             f"`{k}` {v:,}" for k, v in search[-1]["hits"].items()), ""]
     return "\n".join(out)
 

@@ -320,10 +320,13 @@ class TextIndex:
         :raises SearchError: for a malformed search or an unknown field.
         """
         weights = ", ".join(str(_WEIGHTS[f]) for f in FIELDS)
+        # The best rows first, then snippets for those only (a snippet costs more than a
+        # rank, and a common word matches a good part of the trials).
         sql = (f"SELECT d.id, d.iri, d.title, bm25(fts, {weights}) AS rank,"
                f" snippet(fts, -1, '{_OPEN}', '{_CLOSE}', '…', 16)"
-               " FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ?"
-               " ORDER BY rank, d.id LIMIT ?")
+               " FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ?1 AND fts.rowid IN"
+               f" (SELECT rowid FROM fts WHERE fts MATCH ?1 ORDER BY bm25(fts, {weights})"
+               " LIMIT ?2) ORDER BY rank, d.id")
         rows = self._match(sql, text, fields, limit)
         return [Hit(i, iri, title, -rank, snip) for i, iri, title, rank, snip in rows]
 
