@@ -44,6 +44,11 @@ def test_chart_and_bound_routes(bundled_server: str) -> None:
         assert trial.encode() in body
     status, _, body = _get(f"{bundled_server}/bound?name=timeline&drug=D000068877")
     assert status == 200 and b"VALUES ?drug { <http://id.nlm.nih.gov/mesh/D000068877> }" in body
+    # a text parameter runs on the index (opened once, used by the server's threads)
+    for _ in range(2):
+        status, _, body = _get(f"{bundled_server}/bound?name=trials-matching&text=desmoid")
+        assert status == 200, body
+        assert b"<https://identifiers.org/clinicaltrials:NCT02495519>" in body
     status, _, body = _get(f"{bundled_server}/chart?name=trial-card&trial=NCT00122473")
     assert status == 404 and b"has no chart" in body
     status, _, body = _get(f"{bundled_server}/chart?name=timeline&drug=zz")

@@ -203,8 +203,10 @@ class TextIndex:
         :raises SearchError: when the file cannot be opened or is not an index.
         """
         try:
+            # SQLite is built serialized (sqlite3.threadsafety 3): one connection may serve
+            # the threads of `trialkg serve`.
             conn = sqlite3.connect(":memory:" if path is None else str(path),
-                                   isolation_level=None, timeout=30)
+                                   isolation_level=None, timeout=30, check_same_thread=False)
             if path is not None:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
