@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "AuthenticationError",
+    "ChartError",
     "EndpointError",
     "InputFormatError",
     "MeshError",
@@ -15,6 +16,7 @@ __all__ = [
     "QueryError",
     "RecordError",
     "RegistryError",
+    "SearchError",
     "StoreError",
     "StoreLockedError",
     "TrialKGError",
@@ -112,3 +114,11 @@ class RegistryError(EndpointError):
 
 class UnknownStudyError(RegistryError, LookupError):
     """The registry has no study with the given NCT id."""
+
+
+class SearchError(TrialKGError, ValueError):
+    """A full-text search cannot run: a malformed query, or no usable index."""
+
+
+class ChartError(TrialKGError, ValueError):
+    """A chart cannot be drawn: the query declares none, a bad spec, an unknown file type."""

@@ -28,11 +28,13 @@ def _register() -> None:
     # One module per command family; adding a family is one entry here.
     from trialkg.cli import (
         build,
+        chart,
         draft,
         fetch,
         mesh,
         query,
         remote_commands,
+        search,
         store_commands,
         validate,
     )
@@ -46,6 +48,8 @@ def _register() -> None:
         *build.COMMANDS,  # build the bundled graph
         *draft.COMMANDS,  # curated-record drafts from pages
         *remote_commands.COMMANDS,  # push, serve
+        *search.COMMANDS,  # full-text search
+        *chart.COMMANDS,  # plot: a stored query's chart
     ]
     for command in commands:
         cli.add_command(command)
