@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
 import pyoxigraph as ox
@@ -179,8 +179,23 @@ def run_owl(store: TrialStore) -> list[Finding]:
     return findings
 
 
-def validate_store(store: TrialStore, *, owl: bool = True) -> ValidationReport:
-    """Every finding of SHACL and (unless ``owl`` is False) the OWL check."""
+def java_missing() -> bool:
+    """True when the Java that HermiT (through owlready2) runs is not on the PATH."""
+    import shutil
+
+    import owlready2
+
+    return shutil.which(str(owlready2.JAVA_EXE)) is None
+
+
+def validate_store(store: TrialStore, *, owl: bool = True,
+                   notify: Callable[[str], None] | None = None) -> ValidationReport:
+    """Every finding of SHACL and (unless ``owl`` is False) the OWL check.
+
+    Without Java the OWL check is skipped and ``notify`` gets one line saying so; the SHACL
+    part runs all the same.
+    """
+    say = notify or (lambda _message: None)
     report = ValidationReport()
     has_mesh = MESH_GRAPH in store.named_graphs()
     if not has_mesh:
@@ -189,7 +204,11 @@ def validate_store(store: TrialStore, *, owl: bool = True) -> ValidationReport:
             "no MeSH graph in the store: MeSH links were not checked", check="shacl",
         ))
     report.findings += run_shacl(store_graph(store), check_mesh=has_mesh)
-    if owl:
+    if owl and java_missing():
+        say("warning: Java is not installed (no `java` on the PATH), so the OWL check "
+            "(HermiT) was skipped; the SHACL checks ran (install a Java runtime, or pass "
+            "--no-owl to silence this)")
+    elif owl:
         report.findings += run_owl(store)
     return report
 

@@ -28,7 +28,7 @@ def validate(store_path: str | None, fmt: str, owl: bool) -> None:
     from trialkg.validate import render_report, validate_store
 
     store = open_for_reading(store_path)
-    report = validate_store(store, owl=owl)
+    report = validate_store(store, owl=owl, notify=err)
     click.echo(render_report(report, fmt))
     if not report.conforms:
         err(f"trialkg: {report.counts['Violation']} violations")
