@@ -39,3 +39,34 @@ def test_validate_without_java_says_so_in_one_line_and_runs_shacl(tmp_path: Path
     assert len(java_lines) == 1
     assert "SHACL checks ran" in java_lines[0]
     assert "Traceback" not in done.stderr
+
+
+# --- 10. format aliases, everywhere a format is chosen ------------------------------------
+
+
+@pytest.mark.parametrize(("alias", "name"), [("nt", "ntriples"), ("ttl", "turtle"),
+                                             ("nq", "nquads"), ("xml", "rdfxml")])
+def test_export_accepts_the_short_format_names(tmp_path: Path, alias: str, name: str) -> None:
+    env = no_store_env(tmp_path)
+    by_alias = run_cli("export", "-f", alias, "-g", "ontology", env=env)
+    by_name = run_cli("export", "-f", name, "-g", "ontology", env=env)
+    assert by_alias.returncode == 0, by_alias.stderr
+    assert by_alias.stdout == by_name.stdout
+    assert "tkg:" in by_alias.stdout or "trialkg/vocab#" in by_alias.stdout
+
+
+def test_query_run_accepts_the_short_format_names(tmp_path: Path) -> None:
+    done = run_cli("query", "run", "trial-card", "-p", "trial=NCT00122473", "--format", "nt",
+                   env=no_store_env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert ('<https://identifiers.org/clinicaltrials:NCT00122473> '
+            '<https://w3id.org/trialkg/vocab#trialId> "NCT00122473" .') in done.stdout.splitlines()
+
+
+def test_formats_know_their_aliases() -> None:
+    from trialkg.formats import get_format
+
+    assert get_format("nt").name == "ntriples"
+    assert get_format("JSON-LD").name == "jsonld"
+    with pytest.raises(KeyError):
+        get_format("n3")

@@ -12,6 +12,7 @@ from trialkg.exceptions import TrialKGError
 __all__ = [
     "CONTEXT_SETTINGS",
     "ENDPOINT_OPTIONS",
+    "FormatChoice",
     "STORE_OPTION",
     "describe_os_error",
     "err",
@@ -20,6 +21,23 @@ __all__ = [
 ]
 
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+class FormatChoice(click.Choice):  # type: ignore[type-arg]
+    """An RDF format by name or alias (``nt``, ``ttl``, ``nq``, ``xml``...), given as its name;
+    ``extra`` names other formats the command takes (table, csv...)."""
+
+    def __init__(self, extra: tuple[str, ...] = ()) -> None:
+        from trialkg.formats import FORMAT_NAMES
+
+        super().__init__([*extra, *FORMAT_NAMES], case_sensitive=False)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> Any:
+        from trialkg.formats import canonical_name
+
+        chosen = super().convert(value, param, ctx)
+        return canonical_name(chosen) or chosen
+
 
 #: Where the on-disk store lives; the default is per user (see trialkg.store.default_store_path).
 STORE_OPTION = click.option(

@@ -12,16 +12,22 @@ from typing import Any
 
 import click
 
-from trialkg.cli.common import CONTEXT_SETTINGS, ENDPOINT_OPTIONS, STORE_OPTION, err, executor_for
+from trialkg.cli.common import (
+    CONTEXT_SETTINGS,
+    ENDPOINT_OPTIONS,
+    STORE_OPTION,
+    FormatChoice,
+    err,
+    executor_for,
+)
 from trialkg.exceptions import ParameterError, UnknownQueryError
-from trialkg.formats import FORMATS
 
 __all__ = ["COMMANDS"]
 
 _RESULT_FORMATS = ["table", "csv", "tsv", "json", "md"]
 
 OUTPUT_FORMAT_OPTION = click.option(
-    "--format", "fmt", type=click.Choice(_RESULT_FORMATS + sorted(FORMATS)), default=None,
+    "--format", "fmt", type=FormatChoice(tuple(_RESULT_FORMATS)), default=None,
     help="table (default), csv, tsv, json (W3C SPARQL results) or md for SELECT/ASK; an RDF "
          "format for CONSTRUCT/DESCRIBE (default turtle). Default: from -o's extension.")
 OUTPUT_OPTION = click.option(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from trialkg.cli.common import STORE_OPTION, err
+from trialkg.cli.common import STORE_OPTION, FormatChoice, err
 from trialkg.formats import DEFAULT_FORMAT, FORMATS, format_for_path
 
 __all__ = ["COMMANDS"]
@@ -16,9 +16,10 @@ FORMAT_OPTION = click.option(
     "--format",
     "-f",
     "fmt",
-    type=click.Choice(sorted(FORMATS)),
+    type=FormatChoice(),
     default=None,
-    help=f"RDF format (default: from -o's extension, else {DEFAULT_FORMAT}).",
+    help=f"RDF format, by name or short name (nt, ttl, nq, xml...); default: from -o's "
+    f"extension, else {DEFAULT_FORMAT}.",
 )
 WAIT_OPTION = click.option(
     "--wait/--no-wait",
