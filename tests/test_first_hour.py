@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import stat
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -70,3 +73,102 @@ def test_formats_know_their_aliases() -> None:
     assert get_format("JSON-LD").name == "jsonld"
     with pytest.raises(KeyError):
         get_format("n3")
+
+
+# --- 5. an update given to `sparql` ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("update", ["DELETE WHERE { ?s ?p ?o }",
+                                    "PREFIX x: <http://x/>\nINSERT DATA { x:a x:b x:c }"])
+def test_sparql_refuses_updates_as_a_usage_error(tmp_path: Path, update: str) -> None:
+    done = run_cli("sparql", update, env=no_store_env(tmp_path))
+    assert done.returncode == 2
+    assert "SPARQL update" in done.stderr and "runs queries only" in done.stderr
+    assert "expected CONSTRUCT" not in done.stderr
+
+
+# --- 6. --store must not write into a folder of other files ----------------------------------
+
+
+def test_ingest_refuses_a_non_empty_folder_that_is_no_store(tmp_path: Path) -> None:
+    from tests.conftest import DATA
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "holiday.jpg").write_bytes(b"\xff\xd8\xff")
+    done = run_cli("ingest", "--store", str(folder), str(DATA / "ctgov-v2" / "NCT99000001.json"))
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"trialkg: error: {folder} is not a trialkg store and is not empty (1 entry, e.g. "
+        "'holiday.jpg'); nothing was written: give --store a new or empty folder"]
+    assert sorted(p.name for p in folder.iterdir()) == ["holiday.jpg"]
+
+
+# --- 7. written files follow the umask ---------------------------------------------------------
+
+
+def test_export_file_follows_the_umask(tmp_path: Path) -> None:
+    out = tmp_path / "onto.ttl"
+    env = no_store_env(tmp_path)
+    done = subprocess.run(["sh", "-c", f'umask 022 && "$0" -m trialkg export -g ontology -o "{out}"',
+                           sys.executable], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+
+
+# --- 11. nothing to ingest ----------------------------------------------------------------------
+
+
+def test_ingest_of_an_empty_folder_warns_and_fails(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    store = tmp_path / "store"
+    done = run_cli("ingest", "--store", str(store), str(tmp_path / "empty"))
+    assert done.returncode == 1
+    assert "warning: no records found in" in done.stderr
+    assert "0 studies loaded" not in done.stderr
+    assert not store.exists()
+
+
+def test_ingest_of_a_file_without_records_warns_and_fails(tmp_path: Path) -> None:
+    (tmp_path / "none.json").write_text("[]", encoding="utf-8")
+    done = run_cli("ingest", "--store", str(tmp_path / "store"), str(tmp_path / "none.json"))
+    assert done.returncode == 1
+    assert "warning: no records found in" in done.stderr
+
+
+# --- 12. small things ------------------------------------------------------------------------
+
+
+def test_ingest_summary_speaks_english_and_groups_thousands(tmp_path: Path) -> None:
+    from tests.conftest import DATA
+
+    done = run_cli("ingest", "--store", str(tmp_path / "store"),
+                   str(DATA / "ctgov-v2" / "NCT99000001.json"))
+    assert done.returncode == 0, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("1 study loaded, 0 failed, ")
+    triples = int(last.split(", ")[-1].split()[0].replace(",", ""))
+    assert last.endswith(f"{triples:,} triples written")
+
+
+def test_wait_says_what_it_waits_for(tmp_path: Path) -> None:
+    from tests.conftest import DATA
+    from trialkg.locking import WriteLock
+
+    store = tmp_path / "store"
+    lock = WriteLock(store)
+    lock.acquire()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trialkg", "ingest", "--wait", "--store", str(store),
+         str(DATA / "ctgov-v2" / "NCT99000001.json")],
+        stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()  # blocks until the waiting process says something
+        assert first.strip() == (f"waiting for pid {os.getpid()} to finish writing the store "
+                                 f"at {store} ...")
+    finally:
+        lock.release()
+    _, rest = proc.communicate(timeout=120)
+    assert proc.returncode == 0, rest
+    assert "1 study loaded" in rest

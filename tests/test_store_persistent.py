@@ -98,7 +98,7 @@ def test_wait_waits_for_the_writer(tmp_store: Path, holder: subprocess.Popen[str
     holder.stdin.close()
     _, err = waiting.communicate(timeout=120)
     assert waiting.returncode == 0, err
-    assert "1 studies loaded" in err
+    assert "1 study loaded" in err
 
 
 @pytest.mark.parametrize("order", [(OLD, NEW), (NEW, OLD)], ids=["old-first", "new-first"])

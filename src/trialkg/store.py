@@ -123,17 +123,23 @@ class IngestReport:
         else:
             self.older += 1
 
+    @property
+    def records(self) -> int:
+        """Records read, whatever became of them (0: the input held none)."""
+        return self.loaded + self.unchanged + self.older + self.failed
+
     def summary(self) -> str:
-        loaded = f"{self.loaded} studies loaded"
+        """One line, e.g. ``1 study loaded, 0 failed, 1,148 triples written``."""
+        loaded = f"{self.loaded:,} {'study' if self.loaded == 1 else 'studies'} loaded"
         if self.replaced:
-            loaded += f" ({self.replaced} replacing an earlier version)"
+            loaded += f" ({self.replaced:,} replacing an earlier version)"
         parts = [loaded]
         if self.unchanged:
-            parts.append(f"{self.unchanged} unchanged")
+            parts.append(f"{self.unchanged:,} unchanged")
         if self.older:
-            parts.append(f"{self.older} older than the stored version (kept the stored one)")
-        parts.append(f"{self.failed} failed")
-        parts.append(f"{self.triples} triples written")
+            parts.append(f"{self.older:,} older than the stored version (kept the stored one)")
+        parts.append(f"{self.failed:,} failed")
+        parts.append(f"{self.triples:,} triples written")
         text = ", ".join(parts)
         if self.interrupted:
             text = "interrupted: " + text + " (the batch in progress was discarded whole)"

@@ -193,6 +193,12 @@ def sparql(query_text: str | None, query_file: Any, fmt: str | None, output: Pat
         text = sys.stdin.read()
     else:
         text = str(query_text)
+    from trialkg.sparql_text import is_update
+
+    if is_update(text):
+        raise UsageProblem("this is a SPARQL update, and `trialkg sparql` runs queries only "
+                           "(SELECT, ASK, CONSTRUCT, DESCRIBE); the store changes through "
+                           "`trialkg ingest` and `trialkg remove`")
     executor = executor_for(store_path, endpoint, timeout, retries, insecure)
     _emit(executor.query(text), fmt, output)
 

@@ -58,9 +58,10 @@ def ingest(paths: tuple[Path, ...], store_path: str | None, wait: bool,
            summary: bool) -> None:
     """Load trial records into the store.
 
-    PATHS are files or directories: ClinicalTrials.gov API v2 JSON (one study, a download
-    array, an API page, JSON Lines, or the bulk ctg-studies.json.zip), read one record at
-    a time. A study already in the store is replaced by its new version and skipped when
+    PATHS are files or directories of ClinicalTrials.gov API v2 JSON (one study, a download
+    array, an API page, JSON Lines .jsonl/.ndjson, or the bulk ctg-studies.json.zip), legacy
+    ClinicalTrials.gov XML (.xml) and curated records (.yaml), in any mix, read one record
+    at a time. A study already in the store is replaced by its new version and skipped when
     unchanged. Studies are committed in batches, each all or nothing: after Ctrl-C or a
     crash every study is either fully in or fully out. Each bad record gets one line on
     stderr; the rest still load; the exit status is 1 if any failed, 130 if interrupted.
@@ -71,6 +72,13 @@ def ingest(paths: tuple[Path, ...], store_path: str | None, wait: bool,
                           batch_size=batch_size, worker=worker, summary=summary)
     for message in report.errors:
         err(f"error: {message}")
+    if report.records == 0 and not report.interrupted and not report.aborted:
+        from trialkg.sources import known_extensions
+
+        where = ", ".join(str(p) for p in paths)
+        err(f"warning: no records found in {where} (trialkg reads "
+            f"{', '.join(known_extensions())} files); nothing was ingested")
+        sys.exit(1)
     err(report.summary())
     if not summary and report.loaded:
         err("the summary counts are left stale (--no-summary): the next `trialkg ingest` "

@@ -14,7 +14,7 @@ from trialkg.exceptions import InputFormatError, RecordError
 from trialkg.model import Study
 from trialkg.results import Evidence
 
-__all__ = ["SOURCES", "Item", "detect_format", "iter_files", "read_paths"]
+__all__ = ["SOURCES", "Item", "detect_format", "iter_files", "known_extensions", "read_paths"]
 
 #: What a reader yields: a study, published evidence, or the error that replaces one.
 Item = Study | Evidence | RecordError
@@ -55,6 +55,11 @@ _EXTENSIONS = {
     ".yaml": "curated",
     ".yml": "curated",
 }
+
+
+def known_extensions() -> list[str]:
+    """The file endings trialkg reads, e.g. ``['.json', '.jsonl', ...]``."""
+    return list(_EXTENSIONS)
 
 
 def detect_format(path: Path) -> str | None:
