@@ -172,3 +172,30 @@ def test_wait_says_what_it_waits_for(tmp_path: Path) -> None:
     _, rest = proc.communicate(timeout=120)
     assert proc.returncode == 0, rest
     assert "1 study loaded" in rest
+
+
+# --- 3. answers shown whole ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [100, 150])
+def test_a_terminal_table_wraps_long_cells_and_cuts_nothing(width: int) -> None:
+    from trialkg.bundled import load_bundled
+    from trialkg.queries import LocalExecutor, QueryLibrary
+    from trialkg.queries.output import cell, terminal_table
+
+    query = QueryLibrary.default().get("imatinib-dfsp-desmoid")
+    result = LocalExecutor(load_bundled()).query(query.sparql)
+    header = [v.value for v in result.variables]  # type: ignore[union-attr]
+    rows = [[cell(v) for v in row] for row in result]  # type: ignore[union-attr]
+    text = terminal_table(header, rows, width=width)
+    lines = text.splitlines()
+    assert "…" not in text
+    if width == 150:  # fits when wrapped: lines within the terminal, cells on more lines
+        assert max(len(line) for line in lines) <= width
+        assert len(lines) > len(rows) + 2
+    words = " ".join(text.split())
+    for row in rows:
+        for value in row:
+            for word in value.split():
+                assert word in words, word
+    assert "participants" in words and "5/14," in words

@@ -17,6 +17,7 @@ __all__ = [
     "describe_os_error",
     "err",
     "executor_for",
+    "note_if_bundled",
     "run_main",
 ]
 
@@ -87,6 +88,15 @@ def executor_for(store_path: str | None, endpoint: str | None, timeout: float = 
     from trialkg.queries import LocalExecutor
 
     return LocalExecutor(open_for_reading(store_path))
+
+
+def note_if_bundled(executor: Any) -> None:
+    """Say on stderr, in one line, that the bundled graph answers (there is no store)."""
+    store = getattr(executor, "store", None)
+    if store is not None and store.path is None:
+        from trialkg.bundled import bundled_note
+
+        err(bundled_note())
 
 
 def err(message: str) -> None:

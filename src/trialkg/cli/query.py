@@ -19,6 +19,7 @@ from trialkg.cli.common import (
     FormatChoice,
     err,
     executor_for,
+    note_if_bundled,
 )
 from trialkg.exceptions import ParameterError, UnknownQueryError
 
@@ -90,10 +91,10 @@ def list_queries(fmt: str, tag: str | None) -> None:
         data = [q.summary_dict() for q in queries]
         sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
         return
-    from trialkg.queries.output import text_table
+    from trialkg.queries.output import table_for
 
     rows = [[q.name, ", ".join(p.name for p in q.params), q.summary] for q in queries]
-    click.echo(text_table(["name", "params", "summary"], rows))
+    click.echo(table_for(sys.stdout, ["name", "params", "summary"], rows))
 
 
 @query.command("show")
@@ -148,6 +149,7 @@ def run(name: str, params: tuple[str, ...], fmt: str | None, output: Path | None
         return
     if "summary" in q.tags and isinstance(executor, LocalExecutor):
         _warn_unless_summary_fresh(executor, q.name)
+    note_if_bundled(executor)
     _emit(executor.query(text), fmt, output)
 
 
@@ -200,6 +202,7 @@ def sparql(query_text: str | None, query_file: Any, fmt: str | None, output: Pat
                            "(SELECT, ASK, CONSTRUCT, DESCRIBE); the store changes through "
                            "`trialkg ingest` and `trialkg remove`")
     executor = executor_for(store_path, endpoint, timeout, retries, insecure)
+    note_if_bundled(executor)
     _emit(executor.query(text), fmt, output)
 
 
