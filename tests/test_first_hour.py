@@ -6,10 +6,10 @@ import os
 import stat
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from tests.conftest import REPO, run_cli
 
@@ -110,8 +110,9 @@ def test_ingest_refuses_a_non_empty_folder_that_is_no_store(tmp_path: Path) -> N
 def test_export_file_follows_the_umask(tmp_path: Path) -> None:
     out = tmp_path / "onto.ttl"
     env = no_store_env(tmp_path)
-    done = subprocess.run(["sh", "-c", f'umask 022 && "$0" -m trialkg export -g ontology -o "{out}"',
-                           sys.executable], capture_output=True, text=True, env=env)
+    script = f'umask 022 && "$0" -m trialkg export -g ontology -o "{out}"'
+    done = subprocess.run(["sh", "-c", script, sys.executable], capture_output=True, text=True,
+                          env=env)
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
 

@@ -12,8 +12,8 @@ from trialkg.exceptions import TrialKGError
 __all__ = [
     "CONTEXT_SETTINGS",
     "ENDPOINT_OPTIONS",
-    "FormatChoice",
     "STORE_OPTION",
+    "FormatChoice",
     "describe_os_error",
     "err",
     "executor_for",
