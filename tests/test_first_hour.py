@@ -200,3 +200,89 @@ def test_a_terminal_table_wraps_long_cells_and_cuts_nothing(width: int) -> None:
             for word in value.split():
                 assert word in words, word
     assert "participants" in words and "5/14," in words
+
+
+# --- 2. no invented enumeration values ---------------------------------------------------------
+
+
+def test_xml_phase_not_applicable_is_the_ontology_na_phase() -> None:
+    from tests.conftest import load_studies, shared_path
+    from trialkg.mapping import study_quads
+
+    xml = shared_path("data", "ctgov-xml", "aact-fixtures")
+    (na,) = load_studies(xml / "NCT02586688.xml")  # <phase>N/A</phase>
+    (combined,) = load_studies(xml / "NCT03424005.xml")  # <phase>Phase 1/Phase 2</phase>
+    assert na.phases == ["NA"] and not na.warnings
+    assert combined.phases == ["PHASE1", "PHASE2"]
+    phases = {q.object.value for q in study_quads(na) if q.predicate.value.endswith("#phase")}
+    assert phases == {"https://w3id.org/trialkg/vocab#phase_NA"}
+
+
+def test_xml_na_phase_no_longer_makes_an_a_n_bucket(tmp_path: Path) -> None:
+    from tests.conftest import shared_path
+
+    xml = shared_path("data", "ctgov-xml", "aact-fixtures")
+    store = tmp_path / "store"
+    done = run_cli("ingest", "--store", str(store), str(xml / "NCT02586688.xml"),
+                   str(xml / "NCT02389088.xml"))
+    assert done.returncode == 0, done.stderr
+    counts = run_cli("query", "run", "phase-status-counts", "--store", str(store),
+                     "--format", "csv")
+    phases = {line.split(",")[0] for line in counts.stdout.splitlines()[1:]}
+    assert phases == {"NA"}, counts.stdout
+
+
+def _v2_record_with(tmp_path: Path, **design: object) -> Path:
+    import json
+
+    from tests.conftest import DATA
+
+    record = json.loads((DATA / "ctgov-v2" / "NCT99000001.json").read_text(encoding="utf-8"))
+    record["protocolSection"]["designModule"].update(design)
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_an_unknown_phase_is_kept_as_text_with_one_warning_and_validate_reports_it(
+        tmp_path: Path) -> None:
+    path = _v2_record_with(tmp_path, phases=["PHASE5"])
+    store = tmp_path / "store"
+    done = run_cli("ingest", "--store", str(store), str(path))
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        f"warning: {path} [NCT99000001]: protocolSection.designModule.phases = 'PHASE5' is "
+        "not a known phase value; kept as text, not as a controlled term"]
+    rows = run_cli("sparql", "--store", str(store), "--format", "csv",
+                   "SELECT ?p WHERE { ctid:NCT99000001 tkg:phase ?p }")
+    assert rows.stdout.splitlines()[1:] == ["PHASE5"]  # a literal, not tkg:phase_PHASE5
+    minted = run_cli("sparql", "--store", str(store),
+                     "ASK { ?s ?p tkg:phase_PHASE5 }")
+    assert minted.stdout.strip() == "false"
+    checked = run_cli("validate", "--no-owl", "--store", str(store))
+    assert checked.returncode == 1
+    assert "tkg:phase is not one of the controlled tkg:Phase values" in checked.stdout
+    assert "(value: PHASE5)" in checked.stdout
+
+
+def test_enumerations_list_exactly_the_ontology_individuals() -> None:
+    import rdflib
+
+    from trialkg.enumerations import ENUMERATIONS
+    from trialkg.resources import ontology_files, shapes_path
+
+    graph = rdflib.Graph()
+    for path in ontology_files():
+        graph.parse(path)
+    listed = {f"{prefix}_{c}" for prefix, codes in ENUMERATIONS.items() for c in codes}
+    tkg = "https://w3id.org/trialkg/vocab#"
+    one_of = {str(m)[len(tkg):] for lst in graph.objects(None, rdflib.OWL.oneOf)
+              for m in rdflib.collection.Collection(graph, lst)
+              if str(m).startswith(tkg) and "_" in str(m)[len(tkg):]}
+    assert listed == one_of
+    shapes = rdflib.Graph().parse(shapes_path())
+    in_shapes = {str(m)[len(tkg):] for lst in shapes.objects(None, rdflib.SH["in"])
+                 for m in rdflib.collection.Collection(shapes, lst)}
+    assert in_shapes == listed

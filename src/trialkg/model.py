@@ -138,6 +138,9 @@ class Study:
     record: str = ""  # where in the file (index), for messages
     version: str | None = None  # the record's data date (API v2 versionHolder)
     source_format: str = ""  # ctgov-json, ctgov-xml, curated
+    #: What reading the record noticed without failing it (an unknown enumeration value),
+    #: one line each naming the file, record, field path and value.
+    warnings: list[str] = field(default_factory=list)
 
     org_study_id: str | None = None
     secondary_ids: list[SecondaryId] = field(default_factory=list)

@@ -100,6 +100,8 @@ class IngestReport:
     failed: int = 0
     triples: int = 0
     errors: list[str] = field(default_factory=list)
+    #: What reading noticed in records that still loaded (unknown enumeration values).
+    warnings: list[str] = field(default_factory=list)
     #: MeSH ids used by the studies written (to decide whether the MeSH graph needs a
     #: refresh); ``"*"`` when a record of another kind was written.
     mesh_ids: set[str] = field(default_factory=set)
@@ -364,6 +366,7 @@ class TrialStore:
                     report.failed += 1
                     report.errors.append(str(item))
                     continue
+                report.warnings += getattr(item, "warnings", ())
                 graph, version = record_key(item)
                 if graph in batch:  # the same study twice in one batch
                     batch.commit()

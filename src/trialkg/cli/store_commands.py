@@ -70,6 +70,8 @@ def ingest(paths: tuple[Path, ...], store_path: str | None, wait: bool,
 
     report = ingest_paths(list(paths), store_path, progress=progress, wait=wait,
                           batch_size=batch_size, worker=worker, summary=summary)
+    for message in report.warnings:
+        err(f"warning: {message}")
     for message in report.errors:
         err(f"error: {message}")
     if report.records == 0 and not report.interrupted and not report.aborted:

@@ -93,4 +93,18 @@ def read_paths(paths: Iterable[Path]) -> Iterator[Item]:
                 source=name,
             )
             continue
-        yield from SOURCES[fmt](path, name)
+        for item in SOURCES[fmt](path, name):
+            if isinstance(item, Study):
+                _note_unknown_values(item, fmt, name)
+            yield item
+
+
+def _note_unknown_values(study: Study, fmt: str, name: str) -> None:
+    """A warning on the study for each value outside its enumeration (kept as text)."""
+    from trialkg.enumerations import unknown_values
+
+    for path, value, enumeration in unknown_values(study, fmt):
+        where = RecordError("", source=name, record=study.trial_id or study.record)
+        study.warnings.append(
+            f"{str(where).rstrip(': ')}: {path} = {value!r} is not a known {enumeration} "
+            "value; kept as text, not as a controlled term")
