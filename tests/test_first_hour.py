@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -286,3 +287,45 @@ def test_enumerations_list_exactly_the_ontology_individuals() -> None:
     in_shapes = {str(m)[len(tkg):] for lst in shapes.objects(None, rdflib.SH["in"])
                  for m in rdflib.collection.Collection(shapes, lst)}
     assert in_shapes == listed
+
+
+# --- trialkg trials: a listing without SPARQL ---------------------------------------------------
+
+
+def test_trials_lists_and_filters_with_typed_parameters(tmp_path: Path) -> None:
+    env = no_store_env(tmp_path)
+    done = run_cli("trials", "--drug", "imatinib", "--phase", "2", "--status", "completed",
+                   "--format", "csv", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "trialId,title,phases,overallStatus,start,enrollment",
+        "NCT00122473,Imatinib in Dermatofibrosarcoma Protuberans (DFSP),PHASE1/PHASE2,"
+        "COMPLETED,2004-01,30",
+        "NCT00171912,Imatinib Mesylate in Patients With Various Types of Malignancies "
+        "Involving Activated Tyrosine Kinase Enzymes,PHASE2,COMPLETED,2004-09,38",
+        "NCT00287846,Imatinib Mesylate in Treating Patients With Recurrent or Refractory "
+        "Fibromatosis,PHASE1/PHASE2,COMPLETED,2004-09,40",
+        "EORTC-62027,Imatinib for dermatofibrosarcoma protuberans and giant cell "
+        "fibroblastoma (EORTC 62027),PHASE2,COMPLETED,,16",
+    ]
+    assert "answered from the bundled graph (7 studies)" in done.stderr
+    bad = run_cli("trials", "--phase", "7", env=env)
+    assert bad.returncode == 2
+    assert "parameter 'phase': expected one of" in bad.stderr
+
+
+def test_trials_on_a_store_by_sponsor(tmp_path: Path) -> None:
+    from tests.conftest import DATA
+
+    store = str(tmp_path / "store")
+    assert run_cli("ingest", "--store", store, str(DATA / "ctgov-v2")).returncode == 0
+    every = run_cli("trials", "--store", store, "--format", "json")
+    ids = [b["trialId"]["value"] for b in json.loads(every.stdout)["results"]["bindings"]]
+    assert ids == ["NCT99000001", "NCT99000002"]
+    assert "bundled" not in every.stderr
+    sponsor = run_cli("sparql", "--store", store, "--format", "csv",
+                      "SELECT ?n WHERE { ctid:NCT99000001 tkg:leadSponsor/rdfs:label ?n }"
+                      ).stdout.splitlines()[1]
+    one = run_cli("trials", "--store", store, "--sponsor", sponsor[:6].upper(), "--format",
+                  "csv")
+    assert [line.split(",")[0] for line in one.stdout.splitlines()[1:]] == ["NCT99000001"]

@@ -121,23 +121,34 @@ def show(name: str) -> None:
 def run(name: str, params: tuple[str, ...], fmt: str | None, output: Path | None,
         store_path: str | None, endpoint: str | None, timeout: float, retries: int,
         insecure: bool, print_query: bool) -> None:
-    """Run a stored query, e.g. `trialkg query run trials-by-sponsor -p sponsor=Bayer`.
+    """Run a stored query with its parameters bound from -p KEY=VALUE.
 
-    Runs on the local store (or the bundled graph), or on a SPARQL endpoint with --endpoint.
+    For example `trialkg query run trials-by-sponsor -p sponsor=Bayer`. Runs on the local
+    store (or the bundled graph), or on a SPARQL endpoint with --endpoint.
     """
+    from trialkg.queries import parse_assignments
+
+    q = _find(name)
+    try:
+        values = parse_assignments(params)
+    except ParameterError as exc:
+        raise UsageProblem(str(exc)) from None
+    _run_stored(q, values, fmt, output, executor_for(store_path, endpoint, timeout, retries,
+                                                     insecure), print_query)
+
+
+def _run_stored(q: Any, values: dict[str, str], fmt: str | None, output: Path | None,
+                executor: Any, print_query: bool = False) -> None:
+    """Bind a stored query's parameters (typed, never pasted) and write its answer."""
     from trialkg.queries import (
         LocalExecutor,
         bound_text,
         chain_resolvers,
         mesh_resolver_for,
-        parse_assignments,
         vocabulary_resolver,
     )
 
-    q = _find(name)
     try:
-        values = parse_assignments(params)
-        executor = executor_for(store_path, endpoint, timeout, retries, insecure)
         # MeSH names: the graph's own labels first (local), then the MeSH vocabulary.
         resolver = (chain_resolvers(mesh_resolver_for(executor), vocabulary_resolver())
                     if isinstance(executor, LocalExecutor) else vocabulary_resolver())
@@ -151,6 +162,36 @@ def run(name: str, params: tuple[str, ...], fmt: str | None, output: Path | None
         _warn_unless_summary_fresh(executor, q.name)
     note_if_bundled(executor)
     _emit(executor.query(text), fmt, output)
+
+
+@click.command("trials", context_settings=CONTEXT_SETTINGS)
+@click.option("--condition", metavar="MESH", default=None,
+              help="Trials for this condition or any narrower one: a MeSH id or name.")
+@click.option("--drug", metavar="MESH", default=None,
+              help="Trials of this drug or any narrower one: a MeSH id or name.")
+@click.option("--sponsor", metavar="TEXT", default=None,
+              help="Part of a lead sponsor's or collaborator's name (case-insensitive).")
+@click.option("--phase", metavar="PHASE", default=None,
+              help="1, 2, 3, 4, early1, NA, PHASE2 ...")
+@click.option("--status", metavar="STATUS", default=None,
+              help="Overall status, e.g. completed, recruiting.")
+@OUTPUT_FORMAT_OPTION
+@OUTPUT_OPTION
+@STORE_OPTION
+@ENDPOINT_OPTIONS
+def trials(condition: str | None, drug: str | None, sponsor: str | None, phase: str | None,
+           status: str | None, fmt: str | None, output: Path | None, store_path: str | None,
+           endpoint: str | None, timeout: float, retries: int, insecure: bool) -> None:
+    """List the trials in the store: id, title, phase, status, start and enrollment.
+
+    Filters combine, e.g. `trialkg trials --drug imatinib --phase 2`. The stored query
+    `trials` underneath, with the same typed parameters and output formats as `query run`.
+    """
+    given = {"condition": condition, "drug": drug, "sponsor": sponsor, "phase": phase,
+             "status": status}
+    values = {k: v for k, v in given.items() if v is not None}
+    _run_stored(_find("trials"), values, fmt, output,
+                executor_for(store_path, endpoint, timeout, retries, insecure))
 
 
 def _warn_unless_summary_fresh(executor: Any, name: str) -> None:
@@ -206,4 +247,4 @@ def sparql(query_text: str | None, query_file: Any, fmt: str | None, output: Pat
     _emit(executor.query(text), fmt, output)
 
 
-COMMANDS: list[click.Command] = [query, sparql]
+COMMANDS: list[click.Command] = [query, sparql, trials]
