@@ -329,3 +329,45 @@ def test_trials_on_a_store_by_sponsor(tmp_path: Path) -> None:
     one = run_cli("trials", "--store", store, "--sponsor", sponsor[:6].upper(), "--format",
                   "csv")
     assert [line.split(",")[0] for line in one.stdout.splitlines()[1:]] == ["NCT99000001"]
+
+
+def test_query_show_leaves_the_maintainer_comments_in_the_file() -> None:
+    shown = run_cli("query", "show", "trials-by-sponsor")
+    raw = run_cli("query", "show", "trials-by-sponsor", "--raw")
+    assert "Shaped for Oxigraph" in raw.stdout
+    assert "Oxigraph" not in shown.stdout
+    assert "#+ example: trialkg query run trials-by-sponsor" in shown.stdout
+    assert "FILTER(CONTAINS(LCASE(?organisation), LCASE(?sponsor)))" in shown.stdout
+
+
+def test_query_list_json_gives_each_example() -> None:
+    listed = json.loads(run_cli("query", "list", "--format", "json").stdout)
+    by_name = {q["name"]: q for q in listed}
+    assert by_name["trials"]["example"] == "trialkg query run trials -p drug=imatinib -p phase=2"
+
+
+def test_help_texts_are_whole_and_speak_to_users() -> None:
+    query_help = run_cli("query", "--help").stdout
+    assert "run   Run a stored query with its parameters bound from -p KEY=VALUE." in query_help
+    assert "load_vocabulary" not in run_cli("mesh", "import", "--help").stdout
+    ingest_help = " ".join(run_cli("ingest", "--help").stdout.split())
+    assert "legacy ClinicalTrials.gov XML (.xml) and curated records (.yaml)" in ingest_help
+
+
+def test_random_bytes_in_a_json_file_are_named_as_such(tmp_path: Path) -> None:
+    (tmp_path / "noise.json").write_bytes(b"\xe7\x00\xff\x81garbage")
+    done = run_cli("ingest", "--store", str(tmp_path / "store"), str(tmp_path / "noise.json"))
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0] == (
+        f"error: {tmp_path / 'noise.json'}: not JSON: the file is not UTF-8 text (byte 0xe7 at "
+        "offset 0); is it a JSON file?")
+    assert "surrogates" not in done.stderr
+
+
+def test_mesh_link_prints_a_plain_table() -> None:
+    done = run_cli("mesh", "link", "Desmoid")
+    assert done.stdout.splitlines()[:3] == [
+        "text     UI       label                     how    matched text",
+        "-------  -------  ------------------------  -----  ------------",
+        "Desmoid  D018222  Fibromatosis, Aggressive  exact  Desmoid",
+    ]

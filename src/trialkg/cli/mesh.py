@@ -167,7 +167,8 @@ def enrich(
               default=None, help="File format [default: from the file name].")
 @click.option("--to", "target", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Vocabulary directory to write [default: $TRIALKG_MESH_DIR or the per-user "
-                   "data dir, which `load_vocabulary()` then prefers over the bundled release].")
+                   "data dir, which every trialkg command then prefers over the bundled "
+                   "release].")
 @click.option("--version", "release", default=None, help="MeSH release to record (e.g. 2026).")
 def import_(file: Path, fmt: str | None, target: Path | None, release: str | None) -> None:
     """Convert an NLM MeSH file (descYYYY.xml, mesh.nt[.gz], mtreesYYYY.bin) into a vocabulary.

@@ -99,13 +99,22 @@ def list_queries(fmt: str, tag: str | None) -> None:
 
 @query.command("show")
 @click.argument("name")
-def show(name: str) -> None:
+@click.option("--raw", is_flag=True,
+              help="The file as stored, with the comments for maintainers (why the query is "
+              "shaped as it is for Oxigraph's planner).")
+def show(name: str, raw: bool) -> None:
     """A stored query's header (summary, parameters, example) and its SPARQL."""
     q = _find(name)
-    if q.path is not None:
-        click.echo(q.path.read_text(encoding="utf-8"), nl=False)
-    else:
-        click.echo(q.sparql, nl=False)
+    text = q.path.read_text(encoding="utf-8") if q.path is not None else q.sparql
+    click.echo(text if raw else without_maintainer_comments(text), nl=False)
+
+
+def without_maintainer_comments(text: str) -> str:
+    """The query without its whole-line ``#`` comments (the ``#+`` header stays): they explain
+    the query's shape to maintainers, not what it answers."""
+    lines = text.splitlines(keepends=True)
+    return "".join(line for line in lines
+                   if not line.lstrip().startswith("#") or line.startswith("#+"))
 
 
 @query.command("run")

@@ -49,12 +49,14 @@ class StoredQuery:
         return next((p for p in self.params if p.name == name), None)
 
     def summary_dict(self) -> dict[str, Any]:
-        """Name, summary, tags and parameters: what `query list --format json` prints."""
+        """Name, summary, tags, parameters and example: what `query list --format json`
+        prints."""
         return {
             "name": self.name,
             "summary": self.summary,
             "tags": list(self.tags),
             "params": [p.as_dict() for p in self.params],
+            "example": self.example,
         }
 
     def problems(self) -> list[str]:
