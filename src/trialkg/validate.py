@@ -124,9 +124,9 @@ def run_shacl_sparql(store: TrialStore, *, check_mesh: bool = True,
     """SHACL findings for the store, each constraint run as SPARQL inside Oxigraph
     (:mod:`trialkg.validation.sparql_shapes`); ``progress(done, total)`` after each."""
     from trialkg.iris import PREFIXES
-    from trialkg.validation.sparql_shapes import compile_shapes, run_checks
+    from trialkg.validation.sparql_shapes import compile_shapes, run_checks, subclasses_in
 
-    checks = compile_shapes(_shapes(check_mesh))
+    checks = compile_shapes(_shapes(check_mesh), subclasses_in(store.store))
     done = 0
 
     def tick(_check: object) -> None:

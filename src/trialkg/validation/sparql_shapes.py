@@ -32,15 +32,16 @@ from rdflib.namespace import RDF, SH
 
 from trialkg.exceptions import TrialKGError
 
-__all__ = ["Check", "UnsupportedShape", "Violation", "compile_shapes", "run_checks"]
+__all__ = ["Check", "UnsupportedShape", "Violation", "compile_shapes", "run_checks",
+           "subclasses_in"]
 
 _KNOWN = {SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.property, SH.path,
           SH.minCount, SH.maxCount, SH.datatype, SH["class"], SH.nodeKind, SH.pattern,
           SH.minInclusive, SH.maxInclusive, SH["in"], SH["or"], SH.message, SH.severity,
           SH.deactivated, SH.sparql, SH.name, SH.description, SH.declare, SH.prefixes,
           SH.select, RDF.type}
-_SUBCLASS = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/" \
-            "<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
+RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+_SUBCLASS = f"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/<{RDFS_SUBCLASS}>*"
 
 
 class UnsupportedShape(TrialKGError, ValueError):
@@ -88,8 +89,23 @@ def _path(shapes: rdflib.Graph, path: rdflib.term.Node) -> tuple[str, str]:
     return "|".join(_n3(p) for p in _list(shapes, alternatives)), "(path expression)"
 
 
-def _targets(shapes: rdflib.Graph, shape: rdflib.term.Node) -> list[str]:
-    out = [f"?this {_SUBCLASS} <{c}> ." for c in shapes.objects(shape, SH.targetClass)]
+#: The classes below a class (itself included), as the store's ontology says; None: let
+#: each query follow rdfs:subClassOf* itself (slower on a large store).
+Subclasses = Callable[[str], list[str]] | None
+
+
+def _is_a(var: str, cls: rdflib.term.Node, subclasses: Subclasses) -> str:
+    """A pattern: ``var`` is an instance of ``cls`` or of a subclass."""
+    if subclasses is None:
+        return f"{var} {_SUBCLASS} <{cls}> ."
+    below = " ".join(f"<{c}>" for c in subclasses(str(cls))) or f"<{cls}>"
+    kind = f"{var}Class"  # ?thisClass, ?valueClass: one each per query
+    return f"VALUES {kind} {{ {below} }} {var} a {kind} ."
+
+
+def _targets(shapes: rdflib.Graph, shape: rdflib.term.Node, subclasses: Subclasses
+             ) -> list[str]:
+    out = [_is_a("?this", c, subclasses) for c in shapes.objects(shape, SH.targetClass)]
     out += [f"?this <{p}> [] ." for p in shapes.objects(shape, SH.targetSubjectsOf)]
     out += [f"[] <{p}> ?this ." for p in shapes.objects(shape, SH.targetObjectsOf)]
     return out
@@ -116,13 +132,14 @@ def _check_known(shapes: rdflib.Graph, shape: rdflib.term.Node) -> None:
                                    "validation does not compile")
 
 
-def _value_conditions(shapes: rdflib.Graph, prop: rdflib.term.Node) -> list[str]:
+def _value_conditions(shapes: rdflib.Graph, prop: rdflib.term.Node, subclasses: Subclasses
+                      ) -> list[str]:
     """FILTER conditions true of a value ``?value`` that breaks the property shape."""
     out = []
     for dt in shapes.objects(prop, SH.datatype):
         out.append(f"(!isLITERAL(?value) || DATATYPE(?value) != <{dt}>)")
     for cls in shapes.objects(prop, SH["class"]):
-        out.append(f"NOT EXISTS {{ ?value {_SUBCLASS} <{cls}> }}")
+        out.append(f"NOT EXISTS {{ {_is_a('?value', cls, subclasses)} }}")
     for kind in shapes.objects(prop, SH.nodeKind):
         if kind != SH.IRI:
             raise UnsupportedShape(f"sh:nodeKind {kind}")
@@ -145,7 +162,7 @@ def _value_conditions(shapes: rdflib.Graph, prop: rdflib.term.Node) -> list[str]
 
 
 def _property_checks(shapes: rdflib.Graph, shape: rdflib.term.Node, prop: rdflib.term.Node,
-                     target: str, severity: str) -> list[Check]:
+                     target: str, severity: str, subclasses: Subclasses) -> list[Check]:
     _check_known(shapes, prop)
     if shapes.value(prop, SH.deactivated) == rdflib.Literal(True):
         return []
@@ -170,9 +187,10 @@ def _property_checks(shapes: rdflib.Graph, shape: rdflib.term.Node, prop: rdflib
     if most is not None:
         check(f"SELECT ?this WHERE {{ {target} ?this {path} ?value }} GROUP BY ?this "
               f"HAVING (COUNT(DISTINCT ?value) > {int(most)})")
-    for condition in _value_conditions(shapes, prop):
+    conditions = _value_conditions(shapes, prop, subclasses)
+    if conditions:  # one pass over the values for every value constraint of the shape
         check(f"SELECT DISTINCT ?this ?value WHERE {{ {target} ?this {path} ?value "
-              f"FILTER({condition}) }}")
+              f"FILTER({' || '.join(conditions)}) }}")
     return checks
 
 
@@ -202,7 +220,7 @@ def _sparql_check(shapes: rdflib.Graph, shape: rdflib.term.Node, constraint: rdf
                  _severity(shapes, constraint, severity), query)
 
 
-def compile_shapes(shapes: rdflib.Graph) -> list[Check]:
+def compile_shapes(shapes: rdflib.Graph, subclasses: Subclasses = None) -> list[Check]:
     """Every constraint of every active node shape, as a query.
 
     :raises UnsupportedShape: a shape uses a feature this engine does not compile.
@@ -213,13 +231,13 @@ def compile_shapes(shapes: rdflib.Graph) -> list[Check]:
         if shapes.value(shape, SH.deactivated) == rdflib.Literal(True):
             continue
         severity = _severity(shapes, shape)
-        for target in _targets(shapes, shape):
+        for target in _targets(shapes, shape, subclasses):
             if shapes.value(shape, SH.nodeKind) == SH.IRI:
                 checks.append(Check(str(shape), "", _message(shapes, shape), severity,
                                     f"SELECT DISTINCT ?this WHERE {{ {target} "
                                     "FILTER(!isIRI(?this)) }"))
             for prop in shapes.objects(shape, SH.property):
-                checks += _property_checks(shapes, shape, prop, target, severity)
+                checks += _property_checks(shapes, shape, prop, target, severity, subclasses)
             for alternatives in shapes.objects(shape, SH["or"]):
                 checks.append(Check(str(shape), "", _message(shapes, shape), severity,
                                     f"SELECT DISTINCT ?this WHERE {{ {target} "
@@ -227,6 +245,18 @@ def compile_shapes(shapes: rdflib.Graph) -> list[Check]:
             for constraint in shapes.objects(shape, SH.sparql):
                 checks.append(_sparql_check(shapes, shape, constraint, target, severity))
     return checks
+
+
+def subclasses_in(store: ox.Store) -> Callable[[str], list[str]]:
+    """The classes below a class (itself included) in the store's union graph."""
+    def below(cls: str) -> list[str]:
+        rows = store.query(f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS_SUBCLASS}>* <{cls}> }}",
+                           use_default_graph_as_union=True)
+        assert isinstance(rows, ox.QuerySolutions)
+        found = sorted(_text(row[0]) for row in rows if isinstance(row[0], ox.NamedNode))
+        return found or [cls]
+
+    return below
 
 
 def _text(term: object) -> str:
@@ -249,8 +279,12 @@ def run_checks(store: ox.Store, checks: Iterable[Check], prefixes: dict[str, str
             values = {n: row[n] for n in names}
             message = re.sub(r"\{[?$](\w+)\}",
                              lambda m, v=values: _text(v.get(m.group(1))), check.message)
-            out.append(Violation(check, _text(values.get("this")),
-                                 _text(values.get("value")), message))
+            focus = _text(values.get("this"))
+            # a node-level constraint's value is the focus node itself (SHACL, as pyshacl)
+            value = _text(values["value"]) if "value" in values else focus
+            if check.path and "value" not in names:  # a count: no single value
+                value = ""
+            out.append(Violation(check, focus, value, message))
     return out
 
 
