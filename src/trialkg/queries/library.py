@@ -59,6 +59,15 @@ class StoredQuery:
             "example": self.example,
         }
 
+    def example_values(self) -> dict[str, str]:
+        """The parameter values of the header's example (``-p KEY=VALUE``)."""
+        try:
+            argv = shlex.split(self.example)
+        except ValueError:
+            return {}
+        pairs = [argv[i + 1] for i, word in enumerate(argv[:-1]) if word in ("-p", "--param")]
+        return pairs_to_dict([p for p in pairs if "=" in p])
+
     def problems(self) -> list[str]:
         """Everything wrong with this query's header and prefixes (empty when it is fine)."""
         return _problems(self)

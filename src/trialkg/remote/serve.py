@@ -42,7 +42,7 @@ from trialkg.iris import PREFIXES
 from trialkg.sparql_text import query_form
 from trialkg.store import TrialStore
 
-__all__ = ["SparqlService", "make_server", "stored_query_list"]
+__all__ = ["SparqlService", "bound_stored_query", "make_server", "stored_query_list"]
 
 RESULT_TYPES = [ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML,
                 ox.QueryResultsFormat.CSV, ox.QueryResultsFormat.TSV]
@@ -182,15 +182,46 @@ def negotiate(accept: str, offered: list[Any]) -> Any:
 _SUMMARY = re.compile(r"^#\+\s*summary:\s*(.*)$", re.MULTILINE)
 
 
-def stored_query_list(folder: Path) -> list[dict[str, str]]:
-    """Name, summary (``#+ summary:`` line) and text of every ``*.rq`` in ``folder``."""
-    out = []
+def stored_query_list(folder: Path) -> list[dict[str, Any]]:
+    """Name, summary, text, parameters (type, default, description) and the header
+    example's values of every ``*.rq`` in ``folder``."""
+    from trialkg.exceptions import QueryError
+    from trialkg.queries.library import load_query
+
+    out: list[dict[str, Any]] = []
     for path in sorted(folder.glob("*.rq")):
         text = path.read_text("utf-8")
         m = _SUMMARY.search(text)
-        out.append({"name": path.stem, "summary": m.group(1).strip() if m else "",
-                    "text": text})
+        entry: dict[str, Any] = {"name": path.stem,
+                                 "summary": m.group(1).strip() if m else "", "text": text,
+                                 "params": [], "example": {}}
+        try:
+            q = load_query(path)
+            entry["params"] = [p.as_dict() for p in q.params]
+            entry["example"] = q.example_values()
+        except QueryError:
+            pass  # a file without a trialkg header is still offered as text
+        out.append(entry)
     return out
+
+
+def bound_stored_query(folder: Path, name: str, values: dict[str, str]) -> str:
+    """A stored query's text with its parameters bound (typed, as VALUES; MeSH names through
+    the bundled vocabulary).
+
+    :raises HttpProblem: 404 no such query, 400 a bad or missing parameter.
+    """
+    from trialkg.exceptions import ParameterError, QueryError
+    from trialkg.queries import bound_text, vocabulary_resolver
+    from trialkg.queries.library import load_query
+
+    path = folder / f"{name}.rq"
+    if "/" in name or not path.is_file():
+        raise HttpProblem(404, f"no stored query {name!r} (see /queries)")
+    try:
+        return bound_text(load_query(path), values, resolver=vocabulary_resolver())
+    except (ParameterError, QueryError) as exc:
+        raise HttpProblem(400, str(exc)) from None
 
 
 def _page() -> bytes:
@@ -200,6 +231,7 @@ def _page() -> bytes:
 class _Handler(BaseHTTPRequestHandler):
     service: SparqlService
     queries: bytes
+    queries_folder: Path
     server_version = "trialkg"
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -211,6 +243,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, _page(), "text/html; charset=utf-8")
         if url.path == "/queries":
             return self._send(200, self.queries, "application/json")
+        if url.path.startswith("/run/"):  # a stored query, its parameters from the URL
+            values = {k: v[-1] for k, v in parse_qs(url.query).items() if v[-1].strip()}
+            try:
+                text = bound_stored_query(self.queries_folder, url.path[5:], values)
+            except HttpProblem as exc:
+                return self._problem(exc)
+            return self._query(text)
         if url.path != "/sparql":
             return self._problem(HttpProblem(404, f"no such page: {url.path}"))
         params = parse_qs(url.query)
@@ -279,6 +318,7 @@ def make_server(service: SparqlService, host: str, port: int,
     handler = type("Handler", (_Handler,), {
         "service": service,
         "queries": orjson.dumps(stored_query_list(queries_folder)),
+        "queries_folder": queries_folder,
     })
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
