@@ -179,14 +179,14 @@ def _property_checks(shapes: rdflib.Graph, shape: rdflib.term.Node, prop: rdflib
         checks.append(Check(name, path_name, message, severity, query))
 
     least = shapes.value(prop, SH.minCount)
-    if least is not None and int(least) > 0:
+    if least is not None and int(str(least)) > 0:
         check(f"SELECT DISTINCT ?this WHERE {{ {target} "
               f"OPTIONAL {{ ?this {path} ?value }} }} GROUP BY ?this "
-              f"HAVING (COUNT(DISTINCT ?value) < {int(least)})")
+              f"HAVING (COUNT(DISTINCT ?value) < {int(str(least))})")
     most = shapes.value(prop, SH.maxCount)
     if most is not None:
         check(f"SELECT ?this WHERE {{ {target} ?this {path} ?value }} GROUP BY ?this "
-              f"HAVING (COUNT(DISTINCT ?value) > {int(most)})")
+              f"HAVING (COUNT(DISTINCT ?value) > {int(str(most))})")
     conditions = _value_conditions(shapes, prop, subclasses)
     if conditions:  # one pass over the values for every value constraint of the shape
         check(f"SELECT DISTINCT ?this ?value WHERE {{ {target} ?this {path} ?value "
@@ -200,7 +200,7 @@ def _node_or(shapes: rdflib.Graph, alternatives: rdflib.term.Node) -> str:
     parts = []
     for alt in _list(shapes, alternatives):
         path_node, least = shapes.value(alt, SH.path), shapes.value(alt, SH.minCount)
-        if path_node is None or least is None or int(least) != 1:
+        if path_node is None or least is None or int(str(least)) != 1:
             raise UnsupportedShape("sh:or on a node takes [sh:path P ; sh:minCount 1] only")
         parts.append(f"NOT EXISTS {{ ?this {_path(shapes, path_node)[0]} [] }}")
     return " && ".join(parts)
@@ -277,8 +277,10 @@ def run_checks(store: ox.Store, checks: Iterable[Check], prefixes: dict[str, str
         names = [v.value for v in rows.variables]
         for row in rows:
             values = {n: row[n] for n in names}
-            message = re.sub(r"\{[?$](\w+)\}",
-                             lambda m, v=values: _text(v.get(m.group(1))), check.message)
+            def fill(m: re.Match[str], v: dict[str, object] = values) -> str:
+                return _text(v.get(m.group(1)))
+
+            message = re.sub(r"\{[?$](\w+)\}", fill, check.message)
             focus = _text(values.get("this"))
             # a node-level constraint's value is the focus node itself (SHACL, as pyshacl)
             value = _text(values["value"]) if "value" in values else focus
