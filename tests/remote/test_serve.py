@@ -137,21 +137,26 @@ def _chromium() -> str:
     pytest.skip("needs Chromium for the page check (apt-get install -y chromium)")
 
 
+def _page_dom(served: str, query: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The page's DOM after its scripts ran, in headless Chromium."""
+    exe = _chromium()
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run(
+            [exe, "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=10000",
+             "--dump-dom", f"{served}/?{urlencode(query)}"],
+            capture_output=True, text=True, timeout=120,
+        )
+
+
 @pytest.mark.slow
 def test_page_in_headless_chromium(served: str, tmp_path: Path) -> None:
     from trialkg.resources import queries_dir
 
     stored = sorted(queries_dir().glob("*.rq"))
     name = stored[0].stem if stored else ""
-    exe = _chromium()
-    with tempfile.TemporaryDirectory() as profile:
-        done = subprocess.run(
-            [exe, "--headless", "--no-sandbox", "--disable-gpu",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=10000",
-             "--dump-dom", f"{served}/?{urlencode({'query': name, 'run': '1'})}"],
-            capture_output=True, text=True, timeout=120,
-        )
+    done = _page_dom(served, {"query": name, "run": "1"})
     dom = done.stdout
     assert "<h1>trialkg SPARQL</h1>" in dom, done.stderr[-2000:]
     assert 'id="result-table"' in dom, dom[-3000:]
@@ -190,15 +195,6 @@ def test_run_binds_a_stored_query_parameters(served: str) -> None:
 
 @pytest.mark.slow
 def test_page_shows_an_input_per_parameter(served: str) -> None:
-    exe = _chromium()
-    with tempfile.TemporaryDirectory() as profile:
-        done = subprocess.run(
-            [exe, "--headless", "--no-sandbox", "--disable-gpu",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=10000",
-             "--dump-dom", f"{served}/?{urlencode({'query': 'trials-by-sponsor', 'run': '1'})}"],
-            capture_output=True, text=True, timeout=120,
-        )
-    dom = done.stdout
+    dom = _page_dom(served, {"query": "trials-by-sponsor", "run": "1"}).stdout
     assert 'name="sponsor"' in dom and 'name="role"' in dom, dom[-3000:]
     assert 'id="result-table"' in dom, dom[-3000:]  # run with the example's Novartis/lead
