@@ -140,12 +140,12 @@ def test_remove(tmp_store: Path) -> None:
     ingest_paths([shared_path(*V2, "download-array-10.json")], tmp_store, progress=False)
     ids = TrialStore.open(tmp_store, read_only=True).study_ids()
     gone = run_cli("remove", "--store", str(tmp_store), ids[0])
-    assert gone.returncode == 0 and "removed 1 studies" in gone.stderr
+    assert gone.returncode == 0 and "removed 1 study" in gone.stderr
     left = TrialStore.open(tmp_store, read_only=True).study_ids()
     assert left == ids[1:]
     missing = run_cli("remove", "--store", str(tmp_store), ids[0], ids[1])
     assert missing.returncode == 1
-    assert f"removed 1 studies; not in the store: {ids[0]}" in missing.stderr
+    assert f"removed 1 study; not in the store: {ids[0]}" in missing.stderr
 
 
 def test_unchanged_studies_are_skipped(tmp_store: Path) -> None:

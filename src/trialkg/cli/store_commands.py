@@ -199,8 +199,9 @@ def remove(trial_ids: tuple[str, ...], store_path: str | None, wait: bool) -> No
         else:
             clear_stale(store, before)
     missing = sorted(set(trial_ids) - set(removed))
-    err(f"removed {len(removed)} studies" + (f"; not in the store: {', '.join(missing)}"
-                                             if missing else ""))
+    noun = "study" if len(removed) == 1 else "studies"
+    err(f"removed {len(removed):,} {noun}"
+        + (f"; not in the store: {', '.join(missing)}" if missing else ""))
     if missing:
         sys.exit(1)
 
