@@ -371,3 +371,12 @@ def test_mesh_link_prints_a_plain_table() -> None:
         "-------  -------  ------------------------  -----  ------------",
         "Desmoid  D018222  Fibromatosis, Aggressive  exact  Desmoid",
     ]
+
+
+def test_the_ingest_worker_passes_the_warning_on(tmp_path: Path) -> None:
+    path = _v2_record_with(tmp_path, phases=["PHASE5"])
+    done = run_cli("ingest", "--worker", "--store", str(tmp_path / "store"), str(path))
+    assert done.returncode == 0, done.stderr
+    assert [line for line in done.stderr.splitlines() if line.startswith("warning:")] == [
+        f"warning: {path} [NCT99000001]: protocolSection.designModule.phases = 'PHASE5' is "
+        "not a known phase value; kept as text, not as a controlled term"]
