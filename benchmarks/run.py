@@ -344,8 +344,8 @@ def run_size(size: int, args: argparse.Namespace) -> SizeResult:
                                       str(corpus)))
         log(f"ingest: {result.ingest.seconds:.1f} s, peak RSS "
             f"{result.ingest.peak_rss_mb:,.0f} MiB; {result.ingest.stderr.strip()}")
-        m = re.search(r"(\d+) triples written", result.ingest.stderr)
-        result.triples = int(m.group(1)) if m else 0
+        m = re.search(r"([\d,]+) triples written", result.ingest.stderr)
+        result.triples = int(m.group(1).replace(",", "")) if m else 0
         result.store_mb = du_mb(store)
         finished("ingest")
     if "reingest" not in done:

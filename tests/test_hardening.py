@@ -206,4 +206,4 @@ def test_cli_batch_with_one_broken_file(importer_name: str, tmp_path: Path) -> N
     assert "Traceback" not in run.stderr
     errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and errors[0].startswith(f"error: {bad}: "), run.stderr
-    assert run.stderr.strip().splitlines()[-1].startswith("1 studies loaded, 1 failed")
+    assert run.stderr.strip().splitlines()[-1].startswith("1 study loaded, 1 failed")

@@ -159,7 +159,7 @@ def test_interrupted_ingest_leaves_only_whole_studies(
     if how == signal.SIGINT:
         assert proc.returncode == 130
         assert err.startswith("interrupted: ")
-        loaded = int(err.split("interrupted: ")[1].split(" studies loaded")[0])
+        loaded = int(err.split("interrupted: ")[1].split(" studies loaded")[0].replace(",", ""))
     else:
         assert proc.returncode == -signal.SIGKILL
     with TrialStore.open(tmp_store) as store:  # the writer's recovery runs here

@@ -260,7 +260,7 @@ def test_killed_worker_gives_a_clear_error_and_only_whole_studies(
                          "before the end of the input")
     assert lines[-1].startswith("stopped: ") and lines[-1].endswith(
         "(the batch in progress was discarded whole)")
-    loaded = int(lines[-1].split("stopped: ")[1].split(" studies loaded")[0])
+    loaded = int(lines[-1].split("stopped: ")[1].split(" studies loaded")[0].replace(",", ""))
     with TrialStore.open(tmp_store) as store:
         present = _assert_every_study_complete(store, studies)
     assert present == loaded and 40 <= present < len(studies)
@@ -286,7 +286,7 @@ def test_ctrl_c_at_the_terminal_stops_writer_and_worker(
     while _alive(worker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(worker)
-    loaded = int(err.split("interrupted: ")[1].split(" studies loaded")[0])
+    loaded = int(err.split("interrupted: ")[1].split(" studies loaded")[0].replace(",", ""))
     with TrialStore.open(tmp_store) as store:
         present = _assert_every_study_complete(store, studies)
         assert len(_study_graphs(store)) == present == loaded

@@ -98,7 +98,7 @@ def test_wait_waits_for_the_writer(tmp_store: Path, holder: subprocess.Popen[str
     holder.stdin.close()
     _, err = waiting.communicate(timeout=120)
     assert waiting.returncode == 0, err
-    assert "1 studies loaded" in err
+    assert "1 study loaded" in err
 
 
 @pytest.mark.parametrize("order", [(OLD, NEW), (NEW, OLD)], ids=["old-first", "new-first"])
@@ -140,12 +140,12 @@ def test_remove(tmp_store: Path) -> None:
     ingest_paths([shared_path(*V2, "download-array-10.json")], tmp_store, progress=False)
     ids = TrialStore.open(tmp_store, read_only=True).study_ids()
     gone = run_cli("remove", "--store", str(tmp_store), ids[0])
-    assert gone.returncode == 0 and "removed 1 studies" in gone.stderr
+    assert gone.returncode == 0 and "removed 1 study" in gone.stderr
     left = TrialStore.open(tmp_store, read_only=True).study_ids()
     assert left == ids[1:]
     missing = run_cli("remove", "--store", str(tmp_store), ids[0], ids[1])
     assert missing.returncode == 1
-    assert f"removed 1 studies; not in the store: {ids[0]}" in missing.stderr
+    assert f"removed 1 study; not in the store: {ids[0]}" in missing.stderr
 
 
 def test_unchanged_studies_are_skipped(tmp_store: Path) -> None:

@@ -186,7 +186,7 @@ def test_no_summary_defers_the_recount_to_the_next_ingest(tmp_store: Path) -> No
     _, err = query(tmp_store, "phase-status-counts")
     assert STALE_WARNING in err
     done = run_cli("ingest", "--no-progress", "--store", str(tmp_store), str(CORE))
-    assert done.returncode == 0 and "1 studies loaded" in done.stderr, done.stderr
+    assert done.returncode == 0 and "1 study loaded" in done.stderr, done.stderr
     assert counted(tmp_store) == {("PHASE1/PHASE2", "COMPLETED"): 1, ("NONE", "RECRUITING"): 1}
 
 

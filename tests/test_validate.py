@@ -246,3 +246,38 @@ def test_cli_missing_store_is_one_line(tmp_path: Path) -> None:
     done = run_cli("validate", "--store", str(tmp_path / "nowhere"))
     assert done.returncode == 1
     assert done.stderr.strip().count("\n") == 0 and "no store at" in done.stderr
+
+
+def test_the_sparql_engine_finds_what_pyshacl_finds() -> None:
+    """The SHACL shapes compiled to SPARQL (the default engine) against pyshacl (the
+    reference), on one store broken in every way of BROKEN at once."""
+    store = core_store()
+    for update, _focus, _message in BROKEN.values():
+        store.store.update(PREFIXES + f"PREFIX rdfs: <{RDFS}>\n" + update)
+    by = {engine: {(f.severity, f.focus, f.message, f.path, f.value)
+                   for f in validate_store(store, owl=False, engine=engine).findings}
+          for engine in ("sparql", "pyshacl")}
+    assert len(by["sparql"]) >= len(BROKEN)
+    assert by["sparql"] == by["pyshacl"]
+
+
+def test_a_shape_the_engine_cannot_compile_is_refused() -> None:
+    import rdflib
+
+    from trialkg.validation.sparql_shapes import UnsupportedShape, compile_shapes
+
+    shapes = rdflib.Graph().parse(format="turtle", data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetClass ex:T ;
+            sh:property [ sh:path ex:p ; sh:minLength 3 ] .""")
+    with pytest.raises(UnsupportedShape, match="minLength"):
+        compile_shapes(shapes)
+
+
+def test_cli_shows_progress_on_stderr(tmp_path: Path) -> None:
+    env = {"XDG_DATA_HOME": str(tmp_path), "HOME": str(tmp_path)}
+    done = run_cli("validate", "--no-owl", env=env)
+    assert done.returncode == 0
+    assert done.stderr.splitlines()[0] == (
+        "checking the bundled graph against the SHACL shapes (sparql) ...")
+    assert done.stdout.startswith("conforms: 0 violations")

@@ -15,7 +15,7 @@ from trialkg.iris import GRAPH
 from trialkg.resources import bundled_graph_dir
 from trialkg.store import TrialStore
 
-__all__ = ["graph_for_file", "load_bundled", "load_graph_dir"]
+__all__ = ["bundled_note", "graph_for_file", "load_bundled", "load_graph_dir"]
 
 
 def graph_for_file(root: Path, path: Path) -> str:
@@ -42,3 +42,10 @@ def load_bundled() -> TrialStore:
     store = TrialStore.memory()
     store.load_ontology()
     return store
+
+
+def bundled_note() -> str:
+    """The line a query answered from the bundled graph prints on stderr."""
+    studies = len(list((bundled_graph_dir() / "study").glob("*.ttl")))
+    return (f"answered from the bundled graph ({studies} studies); ingest records or give "
+            "--store for your own")

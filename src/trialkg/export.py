@@ -21,7 +21,7 @@ from trialkg.formats import RdfFormatInfo
 from trialkg.iris import PREFIXES
 from trialkg.store import TrialStore
 
-__all__ = ["SORT_LIMIT", "export", "export_to_path", "sorted_triples"]
+__all__ = ["SORT_LIMIT", "export", "export_to_path", "new_file_mode", "sorted_triples"]
 
 #: Up to this many triples an export (or one named graph of it) is sorted, with blank nodes
 #: canonicalised: readable diffs, byte-identical across stores. Above it, it streams in
@@ -143,6 +143,13 @@ class _SortedPrefixes:
         self.flush_head()
 
 
+def new_file_mode() -> int:
+    """The mode ``open(path, "w")`` would give a new file: 0666 less the process umask."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def export_to_path(
     store: TrialStore, fmt: RdfFormatInfo, path: Path, graphs: list[str] | None = None
 ) -> None:
@@ -152,6 +159,7 @@ def export_to_path(
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
     try:
+        os.chmod(tmp, new_file_mode())  # mkstemp makes 0600; a written file follows the umask
         with os.fdopen(fd, "wb") as out:
             export(store, fmt, out, graphs)
         os.replace(tmp, path)

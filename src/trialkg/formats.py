@@ -7,6 +7,8 @@ file extension) and whether it carries named graphs.
 'ttl'
 >>> format_for_path("graph.nq").name
 'nquads'
+>>> get_format("nt").name  # rdflib's and riot's short names are aliases
+'ntriples'
 """
 
 from __future__ import annotations
@@ -16,7 +18,16 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-__all__ = ["DEFAULT_FORMAT", "FORMATS", "RdfFormatInfo", "format_for_path", "get_format"]
+__all__ = [
+    "ALIASES",
+    "DEFAULT_FORMAT",
+    "FORMATS",
+    "FORMAT_NAMES",
+    "RdfFormatInfo",
+    "canonical_name",
+    "format_for_path",
+    "get_format",
+]
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,23 @@ FORMATS: dict[str, RdfFormatInfo] = {
 }
 DEFAULT_FORMAT = "turtle"
 
+#: Other names people type for the formats (rdflib's and Jena riot's short names, the file
+#: extensions): every command that chooses a format accepts them.
+ALIASES: dict[str, str] = {
+    "ttl": "turtle",
+    "nt": "ntriples",
+    "n-triples": "ntriples",
+    "nq": "nquads",
+    "n-quads": "nquads",
+    "json-ld": "jsonld",
+    "xml": "rdfxml",
+    "rdf": "rdfxml",
+    "rdf/xml": "rdfxml",
+    "owl": "rdfxml",
+}
+#: Every name a format can be chosen by: the names, then the aliases.
+FORMAT_NAMES: list[str] = sorted(FORMATS) + sorted(ALIASES)
+
 _BY_EXTENSION = {f.extension: f for f in FORMATS.values()} | {
     "jsonld": FORMATS["jsonld"],
     "json": FORMATS["jsonld"],
@@ -59,8 +87,21 @@ _BY_EXTENSION = {f.extension: f for f in FORMATS.values()} | {
 }
 
 
+def canonical_name(name: str) -> str | None:
+    """A format's name from its name or an alias (any case), or None."""
+    key = name.strip().lower()
+    return key if key in FORMATS else ALIASES.get(key)
+
+
 def get_format(name: str) -> RdfFormatInfo:
-    return FORMATS[name]
+    """A format by name or alias.
+
+    :raises KeyError: for a name that is neither.
+    """
+    canonical = canonical_name(name)
+    if canonical is None:
+        raise KeyError(name)
+    return FORMATS[canonical]
 
 
 def format_for_path(path: str | Path) -> RdfFormatInfo | None:

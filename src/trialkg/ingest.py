@@ -14,7 +14,7 @@ import pyoxigraph as ox
 
 from trialkg.exceptions import StoreError
 from trialkg.iris import GRAPH
-from trialkg.locking import writer_pid
+from trialkg.locking import LOCK_NAME, writer_pid
 from trialkg.sources import Item, iter_files, read_paths
 from trialkg.store import (
     BATCH_SIZE,
@@ -42,10 +42,26 @@ def open_for_writing(store_path: str | Path | None, *, wait: bool = False) -> Tr
 
     :raises StoreLockedError: another process is writing the store (unless ``wait``).
     """
+    refuse_foreign_folder(Path(store_path) if store_path is not None else default_store_path())
     store = TrialStore.open(store_path, wait=wait)
     if not store.store.contains_named_graph(ox.NamedNode(ONTOLOGY_GRAPH)):
         store.load_ontology()
     return store
+
+
+def refuse_foreign_folder(where: Path) -> None:
+    """Stop before writing into a folder that holds files but no trialkg store.
+
+    :raises StoreError: ``where`` is a non-empty folder without a store (left untouched).
+    """
+    if not where.is_dir() or TrialStore.exists(where):
+        return
+    others = sorted(p.name for p in where.iterdir() if p.name != LOCK_NAME)
+    if others:
+        raise StoreError(
+            f"{where} is not a trialkg store and is not empty ({len(others):,} "
+            f"entr{'y' if len(others) == 1 else 'ies'}, e.g. {others[0]!r}); nothing was "
+            "written: give --store a new or empty folder")
 
 
 def open_for_reading(store_path: str | Path | None) -> TrialStore:
@@ -103,9 +119,11 @@ def ingest_paths(
 
     :raises StoreLockedError: another process is writing the store (unless ``wait``).
     """
+    files = list(iter_files(paths))
+    if not files:  # nothing to read: no store is created or opened
+        return IngestReport()
     store = open_for_writing(store_path, wait=wait)
     try:
-        files = list(iter_files(paths))
         show = sys.stderr.isatty() if progress is None else progress
         size = batch_size or BATCH_SIZE
         from trialkg.ingest_worker import want_worker

@@ -139,6 +139,9 @@ def ingest_files(
                     break
                 if kind == "fatal":
                     raise WorkerDied(message[1])
+                if kind == "warning":
+                    report.warnings.append(message[1])
+                    continue
                 if on_record is not None:
                     on_record()
                 if kind == "write":
@@ -313,6 +316,8 @@ def _work(files: list[str], known: dict[str, tuple[str | None, str | None]],
             if isinstance(item, RecordError):
                 sender.send(("error", str(item)))
                 continue
+            for warning in getattr(item, "warnings", ()):
+                sender.send(("warning", warning))
             graph, version = record_key(item)
             where[0] = graph
             outcome = prepare_record(item, graph, version, known.get(graph, (None, None)),

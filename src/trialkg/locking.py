@@ -14,6 +14,7 @@ opened it; every commit is one atomic RocksDB write, so never half a study.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 from typing import IO
@@ -25,7 +26,7 @@ try:  # POSIX; elsewhere RocksDB's own LOCK file still keeps a second writer out
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["LOCK_NAME", "WriteLock", "locked_message", "writer_pid"]
+__all__ = ["LOCK_NAME", "WriteLock", "locked_message", "waiting_message", "writer_pid"]
 
 LOCK_NAME = "trialkg.lock"
 
@@ -49,6 +50,7 @@ class WriteLock:
         handle = open(self.path, "a+", encoding="utf-8")  # held until release
         if fcntl is not None:
             give_up = time.monotonic() + 0.5
+            announced = False
             while True:
                 try:
                     fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -57,6 +59,9 @@ class WriteLock:
                     if not wait and time.monotonic() > give_up:
                         handle.close()
                         raise StoreLockedError(locked_message(self.path.parent)) from None
+                    if wait and not announced and time.monotonic() > give_up:
+                        announced = True  # --wait says once what it waits for
+                        print(waiting_message(self.path.parent), file=sys.stderr, flush=True)
                     time.sleep(poll if wait else 0.05)
         handle.seek(0)
         handle.truncate()
@@ -90,6 +95,12 @@ def writer_pid(store_dir: Path) -> int | None:
     except OSError:
         return None
     return None
+
+
+def waiting_message(store_dir: Path) -> str:
+    pid = writer_pid(store_dir)
+    who = f"pid {pid}" if pid and pid > 0 else "another process"
+    return f"waiting for {who} to finish writing the store at {store_dir} ..."
 
 
 def locked_message(store_dir: Path) -> str:

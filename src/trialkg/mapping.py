@@ -16,6 +16,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, serialize
 
 from trialkg import __version__
 from trialkg.curated_mapping import curated_triples
+from trialkg.enumerations import code, is_known
 from trialkg.iris import (
     CTGOV_STUDY,
     ID,
@@ -102,7 +103,6 @@ INTERVENTION_CLASSES = {
 OUTCOME_CLASSES = {"primary": "PrimaryOutcome", "secondary": "SecondaryOutcome",
                    "other": "OtherOutcome"}
 
-_CODE_RE = re.compile(r"[^A-Z0-9_]+")
 _SAFE_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+").fullmatch
 
 
@@ -125,20 +125,20 @@ def tkg(local: str) -> NamedNode:
     return node
 
 
-def code(value: str) -> str:
-    """An enumeration value as an API v2 code: ``Phase 2`` -> ``PHASE_2``, ``N/A`` -> ``NA``."""
-    return _CODE_RE.sub("_", value.strip().upper().replace("/", "")).strip("_") or "UNKNOWN"
+_CONTROLLED_TERMS: dict[tuple[str, str], NamedNode] = {}  # bounded: known codes only
 
 
-_CONTROLLED_TERMS: dict[tuple[str, str], NamedNode] = {}
+def controlled(prefix: str, value: str) -> NamedNode | Literal:
+    """The controlled individual for a code, e.g. ``controlled("phase", "PHASE2")``; a value
+    outside the enumeration stays text (never an invented IRI).
 
-
-def controlled(prefix: str, value: str) -> NamedNode:
-    """The controlled individual for a code, e.g. ``controlled("phase", "PHASE2")``."""
+    >>> controlled("phase", "PHASE2").value, type(controlled("phase", "PHASE5")).__name__
+    ('https://w3id.org/trialkg/vocab#phase_PHASE2', 'Literal')
+    """
     node = _CONTROLLED_TERMS.get((prefix, value))
     if node is None:
-        if len(_CONTROLLED_TERMS) > 10_000:  # odd free-text codes must not grow it forever
-            _CONTROLLED_TERMS.clear()
+        if not is_known(prefix, code(value)):
+            return Literal(value)
         node = _CONTROLLED_TERMS[(prefix, value)] = tkg(f"{prefix}_{code(value)}")
     return node
 

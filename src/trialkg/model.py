@@ -142,6 +142,9 @@ class Study:
     #: retrieved (ISO, UTC; ``source`` is then the request) and the saved search's IRI.
     retrieved: str | None = None
     search: str | None = None
+    #: What reading the record noticed without failing it (an unknown enumeration value),
+    #: one line each naming the file, record, field path and value.
+    warnings: list[str] = field(default_factory=list)
 
     org_study_id: str | None = None
     secondary_ids: list[SecondaryId] = field(default_factory=list)

@@ -14,7 +14,7 @@ import re
 from trialkg.exceptions import QueryError
 from trialkg.iris import PREFIXES
 
-__all__ = ["query_form", "with_prefixes"]
+__all__ = ["is_update", "query_form", "with_prefixes"]
 
 
 _COMMENT = re.compile(r"#[^\n]*")
@@ -28,6 +28,20 @@ _UPDATE = re.compile(
 def _strip(text: str) -> str:
     # IRIs and strings first (they may hold '#'), then comments.
     return _COMMENT.sub(" ", _IRI_OR_STRING.sub(" ", text))
+
+
+# The prologue once IRIs are stripped: ``PREFIX x:`` and ``BASE`` with their IRIs gone.
+_PROLOGUE = re.compile(r"^\s*(?:(?:PREFIX\s+[^\s:]*:|BASE)\s+)*", re.IGNORECASE)
+
+
+def is_update(text: str) -> bool:
+    """True when the text is a SPARQL update (its first keyword after the prologue is one).
+
+    >>> is_update("PREFIX x: <http://x/> DELETE WHERE { ?s ?p ?o }"), is_update("ask {}")
+    (True, False)
+    """
+    body = _PROLOGUE.sub("", _strip(text), count=1)
+    return _UPDATE.match(body) is not None
 
 
 def query_form(text: str) -> str:

@@ -101,6 +101,8 @@ class IngestReport:
     failed: int = 0
     triples: int = 0
     errors: list[str] = field(default_factory=list)
+    #: What reading noticed in records that still loaded (unknown enumeration values).
+    warnings: list[str] = field(default_factory=list)
     #: MeSH ids used by the studies written (to decide whether the MeSH graph needs a
     #: refresh); ``"*"`` when a record of another kind was written.
     mesh_ids: set[str] = field(default_factory=set)
@@ -124,17 +126,23 @@ class IngestReport:
         else:
             self.older += 1
 
+    @property
+    def records(self) -> int:
+        """Records read, whatever became of them (0: the input held none)."""
+        return self.loaded + self.unchanged + self.older + self.failed
+
     def summary(self) -> str:
-        loaded = f"{self.loaded} studies loaded"
+        """One line, e.g. ``1 study loaded, 0 failed, 1,148 triples written``."""
+        loaded = f"{self.loaded:,} {'study' if self.loaded == 1 else 'studies'} loaded"
         if self.replaced:
-            loaded += f" ({self.replaced} replacing an earlier version)"
+            loaded += f" ({self.replaced:,} replacing an earlier version)"
         parts = [loaded]
         if self.unchanged:
-            parts.append(f"{self.unchanged} unchanged")
+            parts.append(f"{self.unchanged:,} unchanged")
         if self.older:
-            parts.append(f"{self.older} older than the stored version (kept the stored one)")
-        parts.append(f"{self.failed} failed")
-        parts.append(f"{self.triples} triples written")
+            parts.append(f"{self.older:,} older than the stored version (kept the stored one)")
+        parts.append(f"{self.failed:,} failed")
+        parts.append(f"{self.triples:,} triples written")
         text = ", ".join(parts)
         if self.interrupted:
             text = "interrupted: " + text + " (the batch in progress was discarded whole)"
@@ -391,6 +399,7 @@ class TrialStore:
                     report.failed += 1
                     report.errors.append(str(item))
                     continue
+                report.warnings += getattr(item, "warnings", ())
                 graph, version = record_key(item)
                 if graph in batch:  # the same study twice in one batch
                     batch.commit()

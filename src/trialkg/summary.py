@@ -87,7 +87,7 @@ SELECT ?phase ?status (COUNT(?trial) AS ?trials) (COUNT(?n) AS ?enrolled)
       OPTIONAL {
         SELECT ?trial ?code WHERE {
           ?trial tkg:phase ?p .
-          BIND(STRAFTER(STR(?p), "#phase_") AS ?code)
+          BIND(IF(isIRI(?p), STRAFTER(STR(?p), "#phase_"), STR(?p)) AS ?code)
         }
       }
     } GROUP BY ?trial
@@ -275,7 +275,8 @@ def contribution(facts: TrialFacts) -> Counts:
     v = facts.values
     statuses = v.get("overallStatus", [])
     if facts.typed and statuses:
-        codes = [p.split("#phase_", 1)[1] if "#phase_" in p else "" for p in v.get("phase", [])]
+        # an unknown phase is kept as text (trialkg.enumerations): counted under its text
+        codes = [p.split("#phase_", 1)[1] if "#phase_" in p else p for p in v.get("phase", [])]
         lo, hi = (min(codes), max(codes)) if codes else (None, None)
         phase = "NONE" if lo is None else lo if lo == hi else f"{lo}/{hi}"
         ns: list[int | None] = [int(n) for n in v.get("enrollment", [])] or [None]
@@ -368,7 +369,9 @@ def _observation_quads(kind: _Kind, key: tuple[str, ...], row: Row) -> list[ox.Q
              ox.Quad(node, _TYPE, ox.NamedNode(TKG + kind.cls), _G),
              ox.Quad(node, ox.NamedNode(QB + "dataSet"), _dataset(kind), _G)]
     for (column, iri), value in zip(kind.keys, key, strict=True):
-        term: ox.NamedNode | ox.Literal = ox.NamedNode(value) if iri else ox.Literal(value)
+        # an unknown status is kept as text (trialkg.enumerations), not as an IRI
+        term: ox.NamedNode | ox.Literal = (ox.NamedNode(value) if iri and "://" in value
+                                           else ox.Literal(value))
         quads.append(ox.Quad(node, ox.NamedNode(TKG + kind.props[column]), term, _G))
     enrolled = row.get("enrolled")
     for column in kind.sums + kind.mins + kind.maxs:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
 import pyoxigraph as ox
@@ -28,6 +28,7 @@ __all__ = [
     "render_report",
     "run_owl",
     "run_shacl",
+    "run_shacl_sparql",
     "store_graph",
     "validate_store",
 ]
@@ -118,8 +119,35 @@ def _short(node: rdflib.term.Node | None) -> str:
     return str(node)
 
 
+def run_shacl_sparql(store: TrialStore, *, check_mesh: bool = True,
+                     progress: Callable[[int, int], None] | None = None) -> list[Finding]:
+    """SHACL findings for the store, each constraint run as SPARQL inside Oxigraph
+    (:mod:`trialkg.validation.sparql_shapes`); ``progress(done, total)`` after each."""
+    from trialkg.iris import PREFIXES
+    from trialkg.validation.sparql_shapes import compile_shapes, run_checks, subclasses_in
+
+    checks = compile_shapes(_shapes(check_mesh), subclasses_in(store.store))
+    done = 0
+
+    def tick(_check: object) -> None:
+        nonlocal done
+        if progress is not None:
+            progress(done, len(checks))
+        done += 1
+
+    found = run_checks(store.store, checks, PREFIXES, on_check=tick)
+    if progress is not None:
+        progress(len(checks), len(checks))
+    return sorted({
+        Finding(severity=v.check.severity, focus=v.focus, message=v.message,
+                path=v.check.path, value=v.value, check="shacl", shape=v.check.shape)
+        for v in found
+    })
+
+
 def run_shacl(data: rdflib.Graph, *, check_mesh: bool = True) -> list[Finding]:
-    """SHACL findings for one graph (the union of the store's graphs)."""
+    """SHACL findings for one graph (the union of the store's graphs), by pyshacl: the
+    reference implementation, much slower than :func:`run_shacl_sparql` on a large store."""
     from pyshacl import validate
 
     _conforms, results, _text = validate(
@@ -179,8 +207,26 @@ def run_owl(store: TrialStore) -> list[Finding]:
     return findings
 
 
-def validate_store(store: TrialStore, *, owl: bool = True) -> ValidationReport:
-    """Every finding of SHACL and (unless ``owl`` is False) the OWL check."""
+def java_missing() -> bool:
+    """True when the Java that HermiT (through owlready2) runs is not on the PATH."""
+    import shutil
+
+    import owlready2
+
+    return shutil.which(str(owlready2.JAVA_EXE)) is None
+
+
+def validate_store(store: TrialStore, *, owl: bool = True,
+                   notify: Callable[[str], None] | None = None, engine: str = "sparql",
+                   progress: Callable[[int, int], None] | None = None) -> ValidationReport:
+    """Every finding of SHACL and (unless ``owl`` is False) the OWL check.
+
+    SHACL runs as SPARQL in the store (``engine="sparql"``, the default) or through pyshacl
+    on a copy of the store (``"pyshacl"``, the reference implementation). Without Java the
+    OWL check is skipped and ``notify`` gets one line saying so; the SHACL part runs all
+    the same. ``progress(done, total)`` follows the SHACL checks.
+    """
+    say = notify or (lambda _message: None)
     report = ValidationReport()
     has_mesh = MESH_GRAPH in store.named_graphs()
     if not has_mesh:
@@ -188,8 +234,16 @@ def validate_store(store: TrialStore, *, owl: bool = True) -> ValidationReport:
             "Warning", MESH_GRAPH,
             "no MeSH graph in the store: MeSH links were not checked", check="shacl",
         ))
-    report.findings += run_shacl(store_graph(store), check_mesh=has_mesh)
-    if owl:
+    if engine == "pyshacl":
+        report.findings += run_shacl(store_graph(store), check_mesh=has_mesh)
+    else:
+        report.findings += run_shacl_sparql(store, check_mesh=has_mesh, progress=progress)
+    if owl and java_missing():
+        say("warning: Java is not installed (no `java` on the PATH), so the OWL check "
+            "(HermiT) was skipped; the SHACL checks ran (install a Java runtime, or pass "
+            "--no-owl to silence this)")
+    elif owl:
+        say("running the OWL check (HermiT) ...")
         report.findings += run_owl(store)
     return report
 

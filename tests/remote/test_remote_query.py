@@ -373,16 +373,13 @@ def _stored_queries() -> list[object]:
 def test_every_stored_query_answers_the_same_remotely(
     stored: object, pushed: RemoteEndpoint, local: LocalExecutor
 ) -> None:
-    import shlex
-
     from trialkg.queries import bound_text
     from trialkg.queries.library import StoredQuery
 
     assert isinstance(stored, StoredQuery)
-    argv = shlex.split(stored.example)
-    values = dict(v.split("=", 1) for k, v in zip(argv[4::2], argv[5::2], strict=True)
-                  if k == "-p")
-    text = bound_text(stored, values)
+    from tests.real_record_params import real_record_params
+
+    text = bound_text(stored, real_record_params(stored))
     mine, theirs = local.query(text), pushed.query(text)
     if isinstance(mine, ox.QuerySolutions):
         assert isinstance(theirs, ox.QuerySolutions)

@@ -125,24 +125,64 @@ def _chromium() -> str:
     pytest.skip("needs Chromium for the page check (apt-get install -y chromium)")
 
 
+def _page_dom(served: str, query: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The page's DOM after its scripts ran, in headless Chromium."""
+    exe = _chromium()
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run(
+            [exe, "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=10000",
+             "--dump-dom", f"{served}/?{urlencode(query)}"],
+            capture_output=True, text=True, timeout=120,
+        )
+
+
 @pytest.mark.slow
 def test_page_in_headless_chromium(served: str, tmp_path: Path) -> None:
     from trialkg.resources import queries_dir
 
     stored = sorted(queries_dir().glob("*.rq"))
     name = stored[0].stem if stored else ""
-    exe = _chromium()
-    with tempfile.TemporaryDirectory() as profile:
-        done = subprocess.run(
-            [exe, "--headless", "--no-sandbox", "--disable-gpu",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=10000",
-             "--dump-dom", f"{served}/?{urlencode({'query': name, 'run': '1'})}"],
-            capture_output=True, text=True, timeout=120,
-        )
+    done = _page_dom(served, {"query": name, "run": "1"})
     dom = done.stdout
     assert "<h1>trialkg SPARQL</h1>" in dom, done.stderr[-2000:]
     assert 'id="result-table"' in dom, dom[-3000:]
     assert dom.count("<tr>") >= 2  # a header row and at least one result row
     if name:
         assert f'<option value="{name}"' in dom
+
+
+def test_queries_lists_each_parameter_with_default_and_example(served: str) -> None:
+    import json
+
+    status, _, body = fetch(served + "/queries")
+    assert status == 200
+    by_name = {q["name"]: q for q in json.loads(body)}
+    sponsor = by_name["trials-by-sponsor"]
+    assert [(p["name"], p["type"], p["default"]) for p in sponsor["params"]] == [
+        ("sponsor", "string", None), ("role", "enum", "any")]
+    assert sponsor["example"] == {"sponsor": "Novartis", "role": "lead"}
+
+
+def test_run_binds_a_stored_query_parameters(served: str) -> None:
+    import json
+
+    url = served + "/run/trials-by-sponsor?" + urlencode({"sponsor": "AstraZeneca",
+                                                          "role": "lead"})
+    status, _, body = fetch(url, headers={"Accept": "application/sparql-results+json"})
+    assert status == 200, body
+    rows = json.loads(body)["results"]["bindings"]
+    assert rows and {r["as"]["value"] for r in rows} == {"lead"}
+    assert all("AstraZeneca" in r["organisation"]["value"] for r in rows)
+    missing, _, text = fetch(served + "/run/trials-by-sponsor")
+    assert missing == 400 and b"needs parameter 'sponsor'" in text
+    unknown, _, _ = fetch(served + "/run/no-such-query")
+    assert unknown == 404
+
+
+@pytest.mark.slow
+def test_page_shows_an_input_per_parameter(served: str) -> None:
+    dom = _page_dom(served, {"query": "trials-by-sponsor", "run": "1"}).stdout
+    assert 'name="sponsor"' in dom and 'name="role"' in dom, dom[-3000:]
+    assert 'id="result-table"' in dom, dom[-3000:]  # run with the example's Novartis/lead

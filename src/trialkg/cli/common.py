@@ -13,13 +13,32 @@ __all__ = [
     "CONTEXT_SETTINGS",
     "ENDPOINT_OPTIONS",
     "STORE_OPTION",
+    "FormatChoice",
     "describe_os_error",
     "err",
     "executor_for",
+    "note_if_bundled",
     "run_main",
 ]
 
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+class FormatChoice(click.Choice):  # type: ignore[type-arg]
+    """An RDF format by name or alias (``nt``, ``ttl``, ``nq``, ``xml``...), given as its name;
+    ``extra`` names other formats the command takes (table, csv...)."""
+
+    def __init__(self, extra: tuple[str, ...] = ()) -> None:
+        from trialkg.formats import FORMAT_NAMES
+
+        super().__init__([*extra, *FORMAT_NAMES], case_sensitive=False)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> Any:
+        from trialkg.formats import canonical_name
+
+        chosen = super().convert(value, param, ctx)
+        return canonical_name(chosen) or chosen
+
 
 #: Where the on-disk store lives; the default is per user (see trialkg.store.default_store_path).
 STORE_OPTION = click.option(
@@ -69,6 +88,15 @@ def executor_for(store_path: str | None, endpoint: str | None, timeout: float = 
     from trialkg.queries import LocalExecutor
 
     return LocalExecutor(open_for_reading(store_path))
+
+
+def note_if_bundled(executor: Any) -> None:
+    """Say on stderr, in one line, that the bundled graph answers (there is no store)."""
+    store = getattr(executor, "store", None)
+    if store is not None and store.path is None:
+        from trialkg.bundled import bundled_note
+
+        err(bundled_note())
 
 
 def err(message: str) -> None:

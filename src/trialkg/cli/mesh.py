@@ -68,19 +68,18 @@ def link(
                 click.echo(f"{clean}\t{x.ui}\t{x.label}\t{x.method}")
         err(f"linked {count} strings")
         return
-    from rich.console import Console
-    from rich.table import Table
+    from trialkg.queries.output import table_for
 
-    table = Table("text", "UI", "label", "how", "matched text")
+    rows: list[list[str]] = []
     for text in texts:
         links = linker.link(text)
         if not links:
-            table.add_row(text, "-", "", "no link", "")
+            rows.append([text, "-", "", "no link", ""])
         for x in links:
             how = f"{x.method} via {x.via}" if x.via else x.method
-            table.add_row(text, x.ui, x.label, how, x.matched_text)
-    # a pipe gets full rows, not a table squeezed to 80 columns
-    Console(width=None if sys.stdout.isatty() else 200).print(table)
+            rows.append([text, x.ui, x.label, how, x.matched_text or ""])
+    # the plain table of every other command: whole values when piped, wrapped in a terminal
+    click.echo(table_for(sys.stdout, ["text", "UI", "label", "how", "matched text"], rows))
 
 
 @mesh.command()
@@ -168,7 +167,8 @@ def enrich(
               default=None, help="File format [default: from the file name].")
 @click.option("--to", "target", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Vocabulary directory to write [default: $TRIALKG_MESH_DIR or the per-user "
-                   "data dir, which `load_vocabulary()` then prefers over the bundled release].")
+                   "data dir, which every trialkg command then prefers over the bundled "
+                   "release].")
 @click.option("--version", "release", default=None, help="MeSH release to record (e.g. 2026).")
 def import_(file: Path, fmt: str | None, target: Path | None, release: str | None) -> None:
     """Convert an NLM MeSH file (descYYYY.xml, mesh.nt[.gz], mtreesYYYY.bin) into a vocabulary.

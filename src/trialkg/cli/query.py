@@ -12,16 +12,23 @@ from typing import Any
 
 import click
 
-from trialkg.cli.common import CONTEXT_SETTINGS, ENDPOINT_OPTIONS, STORE_OPTION, err, executor_for
+from trialkg.cli.common import (
+    CONTEXT_SETTINGS,
+    ENDPOINT_OPTIONS,
+    STORE_OPTION,
+    FormatChoice,
+    err,
+    executor_for,
+    note_if_bundled,
+)
 from trialkg.exceptions import ParameterError, UnknownQueryError
-from trialkg.formats import FORMATS
 
 __all__ = ["COMMANDS"]
 
 _RESULT_FORMATS = ["table", "csv", "tsv", "json", "md"]
 
 OUTPUT_FORMAT_OPTION = click.option(
-    "--format", "fmt", type=click.Choice(_RESULT_FORMATS + sorted(FORMATS)), default=None,
+    "--format", "fmt", type=FormatChoice(tuple(_RESULT_FORMATS)), default=None,
     help="table (default), csv, tsv, json (W3C SPARQL results) or md for SELECT/ASK; an RDF "
          "format for CONSTRUCT/DESCRIBE (default turtle). Default: from -o's extension.")
 OUTPUT_OPTION = click.option(
@@ -84,21 +91,30 @@ def list_queries(fmt: str, tag: str | None) -> None:
         data = [q.summary_dict() for q in queries]
         sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
         return
-    from trialkg.queries.output import text_table
+    from trialkg.queries.output import table_for
 
     rows = [[q.name, ", ".join(p.name for p in q.params), q.summary] for q in queries]
-    click.echo(text_table(["name", "params", "summary"], rows))
+    click.echo(table_for(sys.stdout, ["name", "params", "summary"], rows))
 
 
 @query.command("show")
 @click.argument("name")
-def show(name: str) -> None:
+@click.option("--raw", is_flag=True,
+              help="The file as stored, with the comments for maintainers (why the query is "
+              "shaped as it is for Oxigraph's planner).")
+def show(name: str, raw: bool) -> None:
     """A stored query's header (summary, parameters, example) and its SPARQL."""
     q = _find(name)
-    if q.path is not None:
-        click.echo(q.path.read_text(encoding="utf-8"), nl=False)
-    else:
-        click.echo(q.sparql, nl=False)
+    text = q.path.read_text(encoding="utf-8") if q.path is not None else q.sparql
+    click.echo(text if raw else without_maintainer_comments(text), nl=False)
+
+
+def without_maintainer_comments(text: str) -> str:
+    """The query without its whole-line ``#`` comments (the ``#+`` header stays): they explain
+    the query's shape to maintainers, not what it answers."""
+    lines = text.splitlines(keepends=True)
+    return "".join(line for line in lines
+                   if not line.lstrip().startswith("#") or line.startswith("#+"))
 
 
 @query.command("run")
@@ -114,24 +130,35 @@ def show(name: str) -> None:
 def run(name: str, params: tuple[str, ...], fmt: str | None, output: Path | None,
         store_path: str | None, endpoint: str | None, timeout: float, retries: int,
         insecure: bool, print_query: bool) -> None:
-    """Run a stored query, e.g. `trialkg query run trials-by-sponsor -p sponsor=Bayer`.
+    """Run a stored query with its parameters bound from -p KEY=VALUE.
 
-    Runs on the local store (or the bundled graph), or on a SPARQL endpoint with --endpoint.
+    For example `trialkg query run trials-by-sponsor -p sponsor=Bayer`. Runs on the local
+    store (or the bundled graph), or on a SPARQL endpoint with --endpoint.
     """
+    from trialkg.queries import parse_assignments
+
+    q = _find(name)
+    try:
+        values = parse_assignments(params)
+    except ParameterError as exc:
+        raise UsageProblem(str(exc)) from None
+    _run_stored(q, values, fmt, output, executor_for(store_path, endpoint, timeout, retries,
+                                                     insecure), print_query)
+
+
+def _run_stored(q: Any, values: dict[str, str], fmt: str | None, output: Path | None,
+                executor: Any, print_query: bool = False) -> None:
+    """Bind a stored query's parameters (typed, never pasted) and write its answer."""
     from trialkg.queries import (
         LocalExecutor,
         bound_text,
         chain_resolvers,
         mesh_resolver_for,
-        parse_assignments,
         vocabulary_resolver,
     )
     from trialkg.queries.run import searcher_for
 
-    q = _find(name)
     try:
-        values = parse_assignments(params)
-        executor = executor_for(store_path, endpoint, timeout, retries, insecure)
         # MeSH names: the graph's own labels first (local), then the MeSH vocabulary.
         resolver = (chain_resolvers(mesh_resolver_for(executor), vocabulary_resolver())
                     if isinstance(executor, LocalExecutor) else vocabulary_resolver())
@@ -143,7 +170,38 @@ def run(name: str, params: tuple[str, ...], fmt: str | None, output: Path | None
         return
     if "summary" in q.tags and isinstance(executor, LocalExecutor):
         _warn_unless_summary_fresh(executor, q.name)
+    note_if_bundled(executor)
     _emit(executor.query(text), fmt, output)
+
+
+@click.command("trials", context_settings=CONTEXT_SETTINGS)
+@click.option("--condition", metavar="MESH", default=None,
+              help="Trials for this condition or any narrower one: a MeSH id or name.")
+@click.option("--drug", metavar="MESH", default=None,
+              help="Trials of this drug or any narrower one: a MeSH id or name.")
+@click.option("--sponsor", metavar="TEXT", default=None,
+              help="Part of a lead sponsor's or collaborator's name (case-insensitive).")
+@click.option("--phase", metavar="PHASE", default=None,
+              help="1, 2, 3, 4, early1, NA, PHASE2 ...")
+@click.option("--status", metavar="STATUS", default=None,
+              help="Overall status, e.g. completed, recruiting.")
+@OUTPUT_FORMAT_OPTION
+@OUTPUT_OPTION
+@STORE_OPTION
+@ENDPOINT_OPTIONS
+def trials(condition: str | None, drug: str | None, sponsor: str | None, phase: str | None,
+           status: str | None, fmt: str | None, output: Path | None, store_path: str | None,
+           endpoint: str | None, timeout: float, retries: int, insecure: bool) -> None:
+    """List the trials in the store: id, title, phase, status, start and enrollment.
+
+    Filters combine, e.g. `trialkg trials --drug imatinib --phase 2`. The stored query
+    `trials` underneath, with the same typed parameters and output formats as `query run`.
+    """
+    given = {"condition": condition, "drug": drug, "sponsor": sponsor, "phase": phase,
+             "status": status}
+    values = {k: v for k, v in given.items() if v is not None}
+    _run_stored(_find("trials"), values, fmt, output,
+                executor_for(store_path, endpoint, timeout, retries, insecure))
 
 
 def _warn_unless_summary_fresh(executor: Any, name: str) -> None:
@@ -188,8 +246,15 @@ def sparql(query_text: str | None, query_file: Any, fmt: str | None, output: Pat
         text = sys.stdin.read()
     else:
         text = str(query_text)
+    from trialkg.sparql_text import is_update
+
+    if is_update(text):
+        raise UsageProblem("this is a SPARQL update, and `trialkg sparql` runs queries only "
+                           "(SELECT, ASK, CONSTRUCT, DESCRIBE); the store changes through "
+                           "`trialkg ingest` and `trialkg remove`")
     executor = executor_for(store_path, endpoint, timeout, retries, insecure)
+    note_if_bundled(executor)
     _emit(executor.query(text), fmt, output)
 
 
-COMMANDS: list[click.Command] = [query, sparql]
+COMMANDS: list[click.Command] = [query, sparql, trials]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from trialkg.cli.common import STORE_OPTION, err
+from trialkg.cli.common import STORE_OPTION, FormatChoice, err
 from trialkg.formats import DEFAULT_FORMAT, FORMATS, format_for_path
 
 __all__ = ["COMMANDS"]
@@ -16,9 +16,10 @@ FORMAT_OPTION = click.option(
     "--format",
     "-f",
     "fmt",
-    type=click.Choice(sorted(FORMATS)),
+    type=FormatChoice(),
     default=None,
-    help=f"RDF format (default: from -o's extension, else {DEFAULT_FORMAT}).",
+    help=f"RDF format, by name or short name (nt, ttl, nq, xml...); default: from -o's "
+    f"extension, else {DEFAULT_FORMAT}.",
 )
 WAIT_OPTION = click.option(
     "--wait/--no-wait",
@@ -57,9 +58,10 @@ def ingest(paths: tuple[Path, ...], store_path: str | None, wait: bool,
            summary: bool) -> None:
     """Load trial records into the store.
 
-    PATHS are files or directories: ClinicalTrials.gov API v2 JSON (one study, a download
-    array, an API page, JSON Lines, or the bulk ctg-studies.json.zip), read one record at
-    a time. A study already in the store is replaced by its new version and skipped when
+    PATHS are files or directories of ClinicalTrials.gov API v2 JSON (one study, a download
+    array, an API page, JSON Lines .jsonl/.ndjson, or the bulk ctg-studies.json.zip), legacy
+    ClinicalTrials.gov XML (.xml) and curated records (.yaml), in any mix, read one record
+    at a time. A study already in the store is replaced by its new version and skipped when
     unchanged. Studies are committed in batches, each all or nothing: after Ctrl-C or a
     crash every study is either fully in or fully out. Each bad record gets one line on
     stderr; the rest still load; the exit status is 1 if any failed, 130 if interrupted.
@@ -68,8 +70,17 @@ def ingest(paths: tuple[Path, ...], store_path: str | None, wait: bool,
 
     report = ingest_paths(list(paths), store_path, progress=progress, wait=wait,
                           batch_size=batch_size, worker=worker, summary=summary)
+    for message in report.warnings:
+        err(f"warning: {message}")
     for message in report.errors:
         err(f"error: {message}")
+    if report.records == 0 and not report.interrupted and not report.aborted:
+        from trialkg.sources import known_extensions
+
+        where = ", ".join(str(p) for p in paths)
+        err(f"warning: no records found in {where} (trialkg reads "
+            f"{', '.join(known_extensions())} files); nothing was ingested")
+        sys.exit(1)
     err(report.summary())
     if not summary and report.loaded:
         err("the summary counts are left stale (--no-summary): the next `trialkg ingest` "
@@ -188,8 +199,9 @@ def remove(trial_ids: tuple[str, ...], store_path: str | None, wait: bool) -> No
         else:
             clear_stale(store, before)
     missing = sorted(set(trial_ids) - set(removed))
-    err(f"removed {len(removed)} studies" + (f"; not in the store: {', '.join(missing)}"
-                                             if missing else ""))
+    noun = "study" if len(removed) == 1 else "studies"
+    err(f"removed {len(removed):,} {noun}"
+        + (f"; not in the store: {', '.join(missing)}" if missing else ""))
     if missing:
         sys.exit(1)
 

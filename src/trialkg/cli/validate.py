@@ -17,7 +17,14 @@ __all__ = ["COMMANDS", "validate"]
               help="table for people, json for tools.")
 @click.option("--owl/--no-owl", default=True,
               help="Also run HermiT (needs Java) on the ontology and the data's types.")
-def validate(store_path: str | None, fmt: str, owl: bool) -> None:
+@click.option("--engine", type=click.Choice(["sparql", "pyshacl"]), default="sparql",
+              show_default=True,
+              help="Run the SHACL shapes as SPARQL in the store (fast), or with pyshacl on a "
+              "copy of the store (the reference implementation; minutes on large stores).")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on stderr (default: when stderr is a terminal).")
+def validate(store_path: str | None, fmt: str, owl: bool, engine: str,
+             progress: bool | None) -> None:
     """Check the store against the SHACL shapes and the ontology.
 
     Without a store, checks the bundled graph. Prints one report grouped by severity
@@ -28,7 +35,24 @@ def validate(store_path: str | None, fmt: str, owl: bool) -> None:
     from trialkg.validate import render_report, validate_store
 
     store = open_for_reading(store_path)
-    report = validate_store(store, owl=owl)
+    show = sys.stderr.isatty() if progress is None else progress
+    what = f"the store at {store.path}" if store.path is not None else "the bundled graph"
+    err(f"checking {what} against the SHACL shapes ({engine}) ...")
+    if show and engine == "sparql":
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        with Progress("SHACL checks", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("shacl", total=None)
+
+            def advance(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = validate_store(store, owl=owl, notify=err, engine=engine,
+                                    progress=advance)
+    else:
+        report = validate_store(store, owl=owl, notify=err, engine=engine)
     click.echo(render_report(report, fmt))
     if not report.conforms:
         err(f"trialkg: {report.counts['Violation']} violations")

@@ -49,13 +49,24 @@ class StoredQuery:
         return next((p for p in self.params if p.name == name), None)
 
     def summary_dict(self) -> dict[str, Any]:
-        """Name, summary, tags and parameters: what `query list --format json` prints."""
+        """Name, summary, tags, parameters and example: what `query list --format json`
+        prints."""
         return {
             "name": self.name,
             "summary": self.summary,
             "tags": list(self.tags),
             "params": [p.as_dict() for p in self.params],
+            "example": self.example,
         }
+
+    def example_values(self) -> dict[str, str]:
+        """The parameter values of the header's example (``-p KEY=VALUE``)."""
+        try:
+            argv = shlex.split(self.example)
+        except ValueError:
+            return {}
+        pairs = [argv[i + 1] for i, word in enumerate(argv[:-1]) if word in ("-p", "--param")]
+        return pairs_to_dict([p for p in pairs if "=" in p])
 
     def problems(self) -> list[str]:
         """Everything wrong with this query's header and prefixes (empty when it is fine)."""

@@ -6,8 +6,6 @@ RDF in any format of :mod:`trialkg.formats`, with trialkg's prefixes bound.
 
 >>> compact("https://identifiers.org/clinicaltrials:NCT00122473")
 'ctid:NCT00122473'
->>> truncate("Imatinib Mesylate in Dermatofibrosarcoma", 12)
-'Imatinib Me…'
 """
 
 from __future__ import annotations
@@ -29,8 +27,9 @@ __all__ = [
     "compact",
     "format_for_output",
     "markdown_table",
+    "table_for",
+    "terminal_table",
     "text_table",
-    "truncate",
     "write_result",
 ]
 
@@ -72,40 +71,86 @@ def cell(term: object) -> str:
     return str(term)
 
 
-def truncate(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-
-
-def _widths(header: Sequence[str], rows: Sequence[Sequence[str]], total: int) -> list[int]:
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
-    budget = total - 2 * (len(widths) - 1)
-    while sum(widths) > budget:
-        widest = max(range(len(widths)), key=lambda i: widths[i])
-        if widths[widest] <= 8:
-            break
-        widths[widest] -= 1
-    return widths
-
-
-def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], width: int | None = None
-               ) -> str:
-    """A plain table fitted to the terminal: long cells end in …, columns two spaces apart.
+def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A plain table with every value whole, columns two spaces apart (for pipes and files).
 
     >>> print(text_table(["trial", "status"], [["ctid:NCT00122473", "COMPLETED"]]))
     trial             status
     ----------------  ---------
     ctid:NCT00122473  COMPLETED
     """
-    total = width or shutil.get_terminal_size((120, 24)).columns
-    widths = _widths(header, rows, total)
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
 
     def line(cells: Sequence[str]) -> str:
-        padded = (truncate(c, w).ljust(w) for c, w in zip(cells, widths, strict=False))
-        return "  ".join(padded).rstrip()
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()
 
     out = [line(header), "  ".join("-" * w for w in widths)]
     out += [line(r) for r in rows]
     return "\n".join(out)
+
+
+def _longest_word(texts: Sequence[str]) -> int:
+    return max((len(w) for t in texts for w in t.split()), default=1)
+
+
+_NO_WRAP = 24  # values up to this long are kept on one line in a terminal
+
+
+def terminal_table(header: Sequence[str], rows: Sequence[Sequence[str]],
+                   width: int | None = None) -> str:
+    """The same plain table fitted to a terminal: long cells wrap onto more lines (rich),
+    nothing is cut.
+
+    >>> print(terminal_table(["trial", "results"],
+    ...                      [["EORTC-62027", "Shrank 5/14, Stable 6/14, Grew 3/14"]], width=36))
+    trial        results
+    -----------  ---------------------
+    EORTC-62027  Shrank 5/14, Stable
+                 6/14, Grew 3/14
+    """
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    total = width or shutil.get_terminal_size((120, 24)).columns
+    longest = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
+    # short values (ids, codes, numbers) stay on one line; long text wraps at spaces and is
+    # never narrower than its longest word (up to 20 characters, longer words are folded)
+    narrowest = [n if n <= _NO_WRAP else min(_longest_word([h, *(r[i] for r in rows)]), 20)
+                 for i, (h, n) in enumerate(zip(header, longest, strict=True))]
+    widths = list(longest)
+    budget = total - 2 * len(header)  # rich pads every column, the last one too
+    while sum(widths) > budget:
+        wide = max(range(len(widths)), key=lambda i: widths[i] - narrowest[i])
+        if widths[wide] <= narrowest[wide]:  # cannot fit: whole lines, as when piped
+            return text_table(header, rows)
+        widths[wide] -= 1
+    table = Table(*header, box=None, pad_edge=False, show_edge=False, padding=(0, 2, 0, 0),
+                  header_style="", collapse_padding=True)
+    for column, w in zip(table.columns, widths, strict=True):
+        column.width = w
+        column.overflow = "fold"
+    for row in rows:
+        table.add_row(*row)
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=total, color_system=None, highlight=False,
+                      emoji=False, markup=False, legacy_windows=False)
+    console.print(table)
+    lines = [line.rstrip() for line in buffer.getvalue().splitlines()]
+    if not lines:
+        return ""
+    # rich draws no rule under a box-less header: the dashes of text_table, column widths
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([lines[0], rule, *lines[1:]])
+
+
+def table_for(out: object, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """:func:`terminal_table` when ``out`` is a terminal, else :func:`text_table`."""
+    isatty = getattr(out, "isatty", None)
+    if callable(isatty) and isatty():
+        return terminal_table(header, rows)
+    return text_table(header, rows)
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -167,7 +212,7 @@ def write_result(result: Result, fmt: str, out: BinaryIO) -> int | None:
             return None
         header = [v.value for v in result.variables]
         rows = [[cell(v) for v in row] for row in result]
-        text = markdown_table(header, rows) if fmt == "md" else text_table(header, rows)
+        text = markdown_table(header, rows) if fmt == "md" else table_for(out, header, rows)
         out.write(text.encode("utf-8") + b"\n")
         return len(rows)
     except (OSError, RuntimeError, ValueError) as exc:

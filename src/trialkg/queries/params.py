@@ -125,11 +125,17 @@ def _iri(name: str, value: str, _p: Param | None, _r: MeshResolver | None
 
 def _nct(name: str, value: str, _p: Param | None, _r: MeshResolver | None
          ) -> list[ox.NamedNode | ox.Literal]:
+    other = trial_iri("X")[:-1]  # a trial known by another registry's id (EORTC-62027)
+    if value.strip().startswith(other) and len(value.strip()) > len(other):
+        try:
+            return [ox.NamedNode(value.strip())]
+        except ValueError:
+            raise _fail(name, "a trial IRI", value) from None
     text = value.strip().upper()
     if text.startswith(trial_iri("NCT00000000")[:-11].upper()):
         text = text.rsplit(":", 1)[-1]
     if not is_nct_id(text):
-        raise _fail(name, "an NCT id (NCT and eight digits)", value)
+        raise _fail(name, f"an NCT id (NCT and eight digits) or a trial IRI ({other}…)", value)
     return [ox.NamedNode(trial_iri(text))]
 
 

@@ -14,7 +14,7 @@ from trialkg.exceptions import InputFormatError, RecordError
 from trialkg.model import Study
 from trialkg.results import Evidence
 
-__all__ = ["SOURCES", "Item", "detect_format", "iter_files", "read_paths"]
+__all__ = ["SOURCES", "Item", "detect_format", "iter_files", "known_extensions", "read_paths"]
 
 #: What a reader yields: a study, published evidence, or the error that replaces one.
 Item = Study | Evidence | RecordError
@@ -57,6 +57,11 @@ _EXTENSIONS = {
 }
 
 
+def known_extensions() -> list[str]:
+    """The file endings trialkg reads, e.g. ``['.json', '.jsonl', ...]``."""
+    return list(_EXTENSIONS)
+
+
 def detect_format(path: Path) -> str | None:
     """The format name for a file, or None when trialkg does not read files like it."""
     return _EXTENSIONS.get(path.suffix.lower())
@@ -88,4 +93,18 @@ def read_paths(paths: Iterable[Path]) -> Iterator[Item]:
                 source=name,
             )
             continue
-        yield from SOURCES[fmt](path, name)
+        for item in SOURCES[fmt](path, name):
+            if isinstance(item, Study):
+                _note_unknown_values(item, fmt, name)
+            yield item
+
+
+def _note_unknown_values(study: Study, fmt: str, name: str) -> None:
+    """A warning on the study for each value outside its enumeration (kept as text)."""
+    from trialkg.enumerations import unknown_values
+
+    for path, value, enumeration in unknown_values(study, fmt):
+        where = RecordError("", source=name, record=study.trial_id or study.record)
+        study.warnings.append(
+            f"{str(where).rstrip(': ')}: {path} = {value!r} is not a known {enumeration} "
+            "value; kept as text, not as a controlled term")

@@ -114,6 +114,17 @@ def _read_zip(path: Path, name: str) -> Iterator[Item]:
             yield from read_bytes(data, where)
 
 
+def _why_not_json(data: bytes, exc: Exception) -> str:
+    """orjson's reason, or, for bytes that are not UTF-8 text (orjson then speaks of
+    "surrogates"), where the first bad byte is."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return (f"the file is not UTF-8 text (byte 0x{data[bad.start]:02x} at offset "
+                f"{bad.start:,}); is it a JSON file?")
+    return str(exc)
+
+
 def read_bytes(data: bytes, name: str, where: str = "") -> Iterator[Item]:
     """Every study in one JSON document of any container shape."""
     try:
@@ -121,7 +132,7 @@ def read_bytes(data: bytes, name: str, where: str = "") -> Iterator[Item]:
     except orjson.JSONDecodeError as exc:
         head = data.lstrip()[:1]
         what = "not JSON" if head not in (b"{", b"[") else "malformed JSON"
-        yield InputFormatError(f"{what}: {exc}", source=name, record=where)
+        yield InputFormatError(f"{what}: {_why_not_json(data, exc)}", source=name, record=where)
         return
     prefix = f"{where} " if where else ""
     if isinstance(doc, list):

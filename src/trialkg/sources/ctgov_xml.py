@@ -297,7 +297,10 @@ def _design(root: ET.Element, s: Study) -> None:
     s.study_type = _code(root, "study_type")
     phase = _text(root, "phase")
     if phase:
-        s.phases = [enum_code(p) for p in phase.split("/") if p.strip()]
+        # "Phase 1/Phase 2" is two phases; "N/A" is one value (not applicable), not N and A
+        whole = enum_code(phase)
+        s.phases = [whole] if whole == "NA" else [
+            enum_code(p) for p in phase.split("/") if p.strip()]
     info = root.find("study_design_info")
     fields: dict[str, str] = {}
     if info is not None:

@@ -1,0 +1,1 @@
+"""Validation engines (see :mod:`trialkg.validate` for the report and the command)."""
