@@ -19,6 +19,7 @@ from trialkg.queries import (
     bound_text,
     chain_resolvers,
     mesh_resolver_for,
+    searcher_for,
     vocabulary_resolver,
 )
 
@@ -54,5 +55,6 @@ def answer_size(result: Any) -> int:
 def test_header_example_answers_on_the_bundled_graph(bundled: LocalExecutor, name: str) -> None:
     query = LIBRARY.get(name)
     resolver = chain_resolvers(mesh_resolver_for(bundled), vocabulary_resolver())
-    text = bound_text(query, example_params(query.example), resolver=resolver)
+    text = bound_text(query, example_params(query.example), resolver=resolver,
+                      searcher=searcher_for(bundled))
     assert answer_size(bundled.query(text)) >= 1, f"{query.example} gives no rows"

@@ -18,6 +18,7 @@ from trialkg.queries.run import (
     chain_resolvers,
     mesh_resolver_for,
     run_stored,
+    searcher_for,
     vocabulary_resolver,
 )
 
@@ -36,6 +37,7 @@ __all__ = [
     "mesh_resolver_for",
     "parse_assignments",
     "run_stored",
+    "searcher_for",
     "values_block",
     "vocabulary_resolver",
     "with_values",
