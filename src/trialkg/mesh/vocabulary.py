@@ -45,6 +45,8 @@ class MeshVocabulary:
     ``supplementary_lookup(uis)``, when given, reads only the records with these UIs, for
     :meth:`supplementary_for` while the whole table is not loaded.
     ``source`` names the directory or file read; empty for vocabularies built in memory.
+    ``earlier_release`` names the release of descriptors' ``earlier_terms`` (the bundled
+    MeSH 2025 takes the terms of non-preferred concepts from MeSH 2024), None without any.
     """
 
     def __init__(
@@ -57,8 +59,10 @@ class MeshVocabulary:
         source: str = "",
         supplementary_lookup: Callable[[Collection[str]], Iterable[SupplementaryRecord]]
         | None = None,
+        earlier_release: str | None = None,
     ) -> None:
         self.version = version
+        self.earlier_release = earlier_release
         self.source = source
         self._descriptors: dict[str, Descriptor] = {d.ui: d for d in descriptors}
         self._supplementary_loader = supplementary if callable(supplementary) else None
@@ -169,4 +173,4 @@ class MeshVocabulary:
         # no source: the result is not what any file holds (and must not share its caches)
         lookup = self._supplementary_lookup if self._supplementary is None else None
         return MeshVocabulary(merged.values(), supplementary, version=self.version,
-                              supplementary_lookup=lookup)
+                              supplementary_lookup=lookup, earlier_release=self.earlier_release)
