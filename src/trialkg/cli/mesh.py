@@ -29,19 +29,32 @@ def mesh() -> None:
     """
 
 
+KIND_OPTION = click.option(
+    "--kind", type=click.Choice(["condition", "intervention", "any", "all"]), default="any",
+    show_default=True,
+    help="What the strings name: condition (diseases C, mental disorders F03), intervention "
+         "(chemicals and drugs D, not those MeSH also files as techniques, such as Placebos), "
+         "any (either), all (every branch).")
+
+
 @mesh.command()
 @click.argument("texts", nargs=-1, required=True)
+@KIND_OPTION
 @click.option("--branch", "branches", multiple=True, metavar="PREFIX",
-              help="Only descriptors under this tree prefix (repeatable), e.g. C, F03.")
+              help="Only descriptors under this tree prefix (repeatable), e.g. C, F03; "
+                   "replaces the kind's branches.")
 @click.option("--nested", is_flag=True, help="Also report head terms nested in a longer match.")
 @VOCAB_OPTION
 def link(
-    texts: tuple[str, ...], branches: tuple[str, ...], nested: bool, vocabulary_dir: Path | None
+    texts: tuple[str, ...], kind: str, branches: tuple[str, ...], nested: bool,
+    vocabulary_dir: Path | None,
 ) -> None:
     """Link free text to MeSH descriptors.
 
     Give strings as arguments for a table, or `-` to read one string per line from stdin and
-    write TSV (text, UI, label, how): one row per link, a row with empty UI for no link.
+    write TSV (text, UI, label, how, maps to): one row per link, a row with empty UI for no
+    link. A supplementary concept is reported as its own C id, with the descriptors NLM maps
+    it to in the last column.
     """
     from trialkg.mesh.linker import Linker
     from trialkg.mesh.load import load_vocabulary
@@ -49,6 +62,7 @@ def link(
 
     linker = Linker(
         load_vocabulary(vocabulary_dir),
+        kind=kind,
         branches=branches or None,
         nested=nested,
         cache_dir=user_cache_dir(),  # indexes kept between runs ($TRIALKG_CACHE)
@@ -63,22 +77,21 @@ def link(
             links = linker.link(text)
             clean = text.replace("\t", " ")
             if not links:
-                click.echo(f"{clean}\t\t\t")
+                click.echo(f"{clean}\t\t\t\t")
             for x in links:
-                click.echo(f"{clean}\t{x.ui}\t{x.label}\t{x.method}")
+                click.echo(f"{clean}\t{x.ui}\t{x.label}\t{x.method}\t{'|'.join(x.mapped_to)}")
         err(f"linked {count} strings")
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("text", "UI", "label", "how", "matched text")
+    table = Table("text", "UI", "label", "how", "matched text", "maps to")
     for text in texts:
         links = linker.link(text)
         if not links:
-            table.add_row(text, "-", "", "no link", "")
+            table.add_row(text, "-", "", "no link", "", "")
         for x in links:
-            how = f"{x.method} via {x.via}" if x.via else x.method
-            table.add_row(text, x.ui, x.label, how, x.matched_text)
+            table.add_row(text, x.ui, x.label, x.method, x.matched_text, " ".join(x.mapped_to))
     # a pipe gets full rows, not a table squeezed to 80 columns
     Console(width=None if sys.stdout.isatty() else 200).print(table)
 

@@ -16,12 +16,22 @@ How a link was found (:attr:`MeshLink.method`):
     a drug's base name: the descriptor's preferred term without its salt or ester word
     ("abiraterone" → Abiraterone Acetate), only when no other descriptor has that name;
 ``supplementary``
-    the whole text is the name (or a synonym) of a supplementary concept record, linked to
-    the descriptors that record is mapped to (``via`` holds the record's UI);
+    the whole text is the name (or a synonym) of a supplementary concept record: the link is
+    the record's own ``C…`` UI, and :attr:`MeshLink.mapped_to` holds the descriptors NLM maps
+    it to;
 ``derived``
     with ``derived=True`` only: a word is the adjective of a one-word term ("Recurrent" →
     Recurrence, "Nephrotic" → Nephrosis, "Ulcerative" → Ulcer), as ClinicalTrials.gov's
     condition browse reads them, wherever the word stands.
+
+"Carcinoma" ending a phrase that names no descriptor is read as "neoplasm", as MeSH's own
+terms read "Breast Carcinoma" ("Bladder Carcinoma" → Urinary Bladder Neoplasms, not
+Carcinoma alone). Upper-case words that are the initials of one descriptor's term ("NSCLC",
+"OSA") link as ``abbreviation`` when no other descriptor's term has the same initials.
+
+Only the whole meaning counts: a term inside a longer match is not linked on its own
+("Pain" in "Low Back Pain"), and a descriptor broader than another one linked from the same
+text is dropped (no Neoplasms beside Carcinoma, Non-Small-Cell Lung).
 
 With ``branches`` that leave out organisms (tree B), an organism's name stands for the
 infection it causes when MeSH has "<organism> Infection" as a term ("SARS-CoV-2" → COVID-19,
@@ -33,7 +43,7 @@ links only to the one whose preferred term it is, or not at all. Indexes are bui
 :class:`Linker`; the supplementary index (323,000 names) on first need.
 
 >>> from trialkg.mesh.load import load_vocabulary
->>> linker = Linker(load_vocabulary())
+>>> linker = Linker(load_vocabulary(), kind="all")
 >>> [(x.ui, x.method) for x in linker.link("Desmoid")]
 [('D018222', 'exact')]
 >>> [(x.ui, x.label, x.method) for x in linker.link("abiraterone")]
@@ -52,6 +62,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, cast
 
+from trialkg.mesh.kinds import KINDS, LinkKind
 from trialkg.mesh.normalise import tokens, variants, words
 from trialkg.mesh.vocabulary import MeshVocabulary
 
@@ -59,7 +70,7 @@ __all__ = ["METHODS", "Linker", "MeshLink"]
 
 _T = TypeVar("_T")
 #: Bump when the layout of the cached indexes changes.
-_INDEX_FORMAT = 2
+_INDEX_FORMAT = 3
 #: How many cached index sets to keep (per part) in a cache directory.
 _KEEP_CACHES = 3
 
@@ -85,13 +96,14 @@ _GENERIC_HEADS = frozenset({"disease", "disorder", "syndrome", "neoplasm", "cond
 
 
 class MeshLink(NamedTuple):
-    """One link from text to a descriptor."""
+    """One link from text to a descriptor, or to a supplementary concept record (``C…``)
+    with the descriptors it is mapped to in ``mapped_to``."""
 
     ui: str
     label: str
     method: str
     matched_text: str
-    via: str | None = None
+    mapped_to: tuple[str, ...] = ()
 
 
 _SIMPLE_WORD = re.compile(r"[a-z0-9]+")
@@ -101,12 +113,31 @@ def _simple_key(text: str) -> str:
     return " ".join(_SIMPLE_WORD.findall(text.lower()))
 
 
+_INITIAL_WORD = re.compile(r"[A-Za-z0-9]+")
+#: Words a term's initials skip ("Graft vs Host Disease" is GVHD, "Disorders of …" drop "of").
+_SKIP_INITIAL = frozenset({"of", "the", "and", "in", "with", "to", "for", "by", "or"})
+
+
+def _initials(term: str) -> str | None:
+    """The upper-case initials of a term of three to six words, hyphenated parts counted
+    ("Non-Small-Cell Lung Carcinoma" → NSCLC); None for shorter or inverted terms.
+
+    >>> _initials("Obstructive Sleep Apnea"), _initials("Lung Neoplasms")
+    ('OSA', None)
+    """
+    if "," in term:
+        return None
+    parts = [w for w in _INITIAL_WORD.findall(term) if w.lower() not in _SKIP_INITIAL]
+    if not 3 <= len(parts) <= 6 or any(w.isdigit() for w in parts):
+        return None
+    return "".join(w[0] for w in parts).upper()
+
+
 class _Hit(NamedTuple):
     start: int  # word index
     end: int
     ui: str
     method: str
-    via: str | None = None
 
 
 def _resolve(candidates: dict[tuple[str, ...], set[str]],
@@ -126,8 +157,10 @@ def _resolve(candidates: dict[tuple[str, ...], set[str]],
 class Linker:
     """Links text to the descriptors of one vocabulary.
 
-    ``branches`` limits links to descriptors with a tree number under one of these prefixes
-    (``("C", "F03")`` for diseases and mental disorders); None allows every descriptor.
+    ``kind`` (:data:`~trialkg.mesh.kinds.KINDS`: ``condition``, ``intervention``, ``any``,
+    ``all``; default ``all``) sets the branches a link may go to and those that rule a
+    descriptor out. ``branches``, when given, replaces the kind's branches: links go only to
+    descriptors with a tree number under one of these prefixes (``("C", "F03")``).
     ``nested`` also reports a one-word term that is the head of a longer match ("Dermatitis"
     in "Atopic Dermatitis", "Carcinoma" in "Hepatocellular Carcinoma"), as a ``partial``
     link, unless it is a generic head (disease, disorder, syndrome, neoplasm, condition);
@@ -141,6 +174,7 @@ class Linker:
         self,
         vocab: MeshVocabulary,
         *,
+        kind: str = "all",
         branches: Iterable[str] | None = None,
         supplementary: bool = True,
         nested: bool = False,
@@ -148,12 +182,16 @@ class Linker:
         cache_dir: Path | None = None,
     ) -> None:
         self.vocab = vocab
-        self._branches = tuple(branches) if branches is not None else None
+        base = KINDS[kind]
+        self.kind = base if branches is None else LinkKind(
+            "branches", tuple(branches), (), "the given branches")
+        self._branches = self.kind.branches
         self._use_supplementary = supplementary
         self._nested = nested
         self._derived = derived
         self._cache_stem = self._cache_stem_for(cache_dir)
-        self._supplementary_index: dict[str, tuple[str, tuple[str, ...]]] | None = None
+        self._supplementary_index: dict[str, tuple[str, str, tuple[str, ...]]] | None = None
+        self._ancestors: dict[str, set[str]] = {}
         (
             self._index,
             self._unordered,
@@ -162,6 +200,7 @@ class Linker:
             self._pathogens,
             self._organisms,
             self._adjectives,
+            self._initials,
         ) = self._cached("index", self._build)
 
     def _build(
@@ -174,12 +213,14 @@ class Linker:
         dict[tuple[str, ...], str],
         frozenset[tuple[str, ...]],
         dict[str, str],
+        dict[str, str],
     ]:
         vocab = self.vocab
         candidates: dict[tuple[str, ...], set[str]] = {}
         preferred: dict[tuple[str, ...], set[str]] = {}
         abbreviations: dict[str, set[str]] = {}
         salts: dict[tuple[str, ...], set[str]] = {}
+        initials: dict[str, set[str]] = {}
         for d in vocab.descriptors():
             if not self._allowed(d.tree_numbers):
                 continue
@@ -191,6 +232,9 @@ class Linker:
                     candidates.setdefault(key, set()).add(d.ui)
                     if term == d.label:
                         preferred.setdefault(key, set()).add(d.ui)
+                letters = _initials(term)
+                if letters:
+                    initials.setdefault(letters, set()).add(d.ui)
             label_tokens = tokens(d.label)
             if len(label_tokens) >= 2 and label_tokens[-1] in _SALTS:
                 salts.setdefault(label_tokens[:-1], set()).add(d.ui)
@@ -215,6 +259,7 @@ class Linker:
             pathogens,
             organisms,
             self._adjective_index(index),
+            {a: next(iter(u)) for a, u in initials.items() if len(u) == 1},
         )
 
     def _cache_stem_for(self, cache_dir: Path | None) -> Path | None:
@@ -224,12 +269,13 @@ class Linker:
         if cache_dir is None or source is None or not source.is_dir():
             return None
         stamp: list[Any] = [_INDEX_FORMAT, str(source.resolve()), self.vocab.version,
-                            self._branches]
+                            self._branches, self.kind.exclude]
         for f in sorted(source.iterdir()):
             st = f.stat()
             stamp.append([f.name, st.st_size, st.st_mtime_ns])
         code = hashlib.sha256()
-        for module in (__file__, Path(__file__).with_name("normalise.py")):
+        for module in (__file__, Path(__file__).with_name("normalise.py"),
+                       Path(__file__).with_name("kinds.py")):
             code.update(Path(module).read_bytes())
         stamp.append(code.hexdigest())
         digest = hashlib.sha256(json.dumps(stamp).encode("utf-8")).hexdigest()[:16]
@@ -306,12 +352,11 @@ class Linker:
         return any(norm[k:end] in self._organisms for k in range(max(0, end - _MAX_WORDS), start))
 
     def _allowed(self, tree_numbers: Iterable[str]) -> bool:
-        if self._branches is None:
-            return True
-        return any(tn.startswith(self._branches) for tn in tree_numbers)
+        return self.kind.allows(tree_numbers)
 
-    def _supplementary(self) -> dict[str, tuple[str, tuple[str, ...]]]:
-        """Names of supplementary records → (record UI, descriptors), built on first need.
+    def _supplementary(self) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+        """Names of supplementary records → (record UI, name, descriptors), built on first
+        need.
 
         Keys are lower-cased words only (no plural or spelling rules): 323,000 names are
         indexed in about a second that way, five times faster than with :func:`tokens`.
@@ -320,8 +365,8 @@ class Linker:
             self._supplementary_index = self._cached("supplementary", self._build_supplementary)
         return self._supplementary_index
 
-    def _build_supplementary(self) -> dict[str, tuple[str, tuple[str, ...]]]:
-        index: dict[str, tuple[str, tuple[str, ...]]] = {}
+    def _build_supplementary(self) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+        index: dict[str, tuple[str, str, tuple[str, ...]]] = {}
         ambiguous: set[str] = set()
         allowed = {d.ui for d in self.vocab.descriptors() if self._allowed(d.tree_numbers)}
         for record in self.vocab.supplementary_records():
@@ -332,9 +377,9 @@ class Linker:
                 key = _simple_key(name)
                 if not key:
                     continue
-                if key in index and index[key][1] != targets:
+                if key in index and index[key][0] != record.ui:
                     ambiguous.add(key)
-                index.setdefault(key, (record.ui, targets))
+                index.setdefault(key, (record.ui, record.name, targets))
         for key in ambiguous:
             del index[key]
         return index
@@ -364,6 +409,8 @@ class Linker:
             for j in range(min(n, i + _MAX_WORDS), i, -1):
                 window = norm[i:j]
                 ui = self._index.get(window)
+                if ui is None and j - i > 1 and window[-1] == "carcinoma":
+                    ui = self._index.get((*window[:-1], "neoplasm"))  # "Bladder Carcinoma"
                 if ui is None:
                     ui = self._pathogens.get(window)
                     if ui is not None and self._organism_tail(norm, i, j):
@@ -382,6 +429,8 @@ class Linker:
             original = text[spans[i][0] : spans[i][1]]
             if original in self._abbreviations:
                 hits.append(_Hit(i, i + 1, self._abbreviations[original], "abbreviation"))
+            elif original.isupper() and original.isalpha() and original in self._initials:
+                hits.append(_Hit(i, i + 1, self._initials[original], "abbreviation"))
         if any(h.method == "exact" for h in hits):
             return self._choose(text, spans, hits)
         # the whole text as a drug's base name or a supplementary record's name is more
@@ -392,8 +441,9 @@ class Linker:
         if self._use_supplementary:
             found = self._supplementary().get(_simple_key(text))
             if found is not None:
-                whole = [_Hit(0, n, ui, "supplementary", found[0]) for ui in found[1]]
-                return self._choose(text, spans, whole)
+                record_ui, name, targets = found
+                matched = text[spans[0][0] : spans[-1][1]]
+                return [MeshLink(record_ui, name, "supplementary", matched, targets)]
         return self._choose(text, spans, hits)
 
     def _is_head(
@@ -433,13 +483,16 @@ class Linker:
         inside: list[_Hit] = []
         for hit in sorted(hits, key=lambda h: (-(h.end - h.start), h.start)):
             covered = set(range(hit.start, hit.end))
-            same = [c for c in chosen if (c.start, c.end) == (hit.start, hit.end)]
-            if covered & taken and not (same and hit.method == "supplementary"):
+            if covered & taken:
                 if self._nested and self._is_head(hit, chosen, norm, inverted):
                     inside.append(hit._replace(method="partial"))
                 continue
             taken |= covered
             chosen.append(hit)
+        # no broader descriptor beside a more specific one (unless asked for nested heads)
+        if not self._nested and len(chosen) > 1:
+            broader = set().union(*(self._ancestors_of(h.ui) for h in chosen))
+            chosen = [h for h in chosen if h.ui not in broader]
         chosen += inside
         out: list[MeshLink] = []
         seen: set[str] = set()
@@ -449,8 +502,14 @@ class Linker:
             seen.add(hit.ui)
             d = self.vocab.descriptor(hit.ui)
             matched = text[spans[hit.start][0] : spans[hit.end - 1][1]]
-            out.append(MeshLink(hit.ui, d.label if d else "", hit.method, matched, hit.via))
+            out.append(MeshLink(hit.ui, d.label if d else "", hit.method, matched))
         return out
+
+    def _ancestors_of(self, ui: str) -> set[str]:
+        found = self._ancestors.get(ui)
+        if found is None:
+            found = self._ancestors[ui] = self.vocab.ancestors(ui)
+        return found
 
     def link_many(self, texts: Iterable[str]) -> list[list[MeshLink]]:
         """:meth:`link` for each text."""
