@@ -37,8 +37,8 @@ class LinkKind(NamedTuple):
 
 KINDS: dict[str, LinkKind] = {
     "condition": LinkKind(
-        "condition", ("C", "F03"), (),
-        "diseases (C) and mental disorders (F03)"),
+        "condition", ("C", "F01", "F03"), (),
+        "diseases (C), behaviour (F01: Depression, Anxiety) and mental disorders (F03)"),
     "intervention": LinkKind(
         "intervention", ("D",), ("E",),
         "chemicals and drugs (D), without those MeSH also files as techniques (E: Placebos)"),

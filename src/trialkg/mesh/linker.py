@@ -113,6 +113,21 @@ def _simple_key(text: str) -> str:
     return " ".join(_SIMPLE_WORD.findall(text.lower()))
 
 
+def _merge_numbers(key: tuple[str, ...]) -> tuple[str, ...]:
+    """A number joined to the word before it, as people write "COVID19" for "COVID-19".
+
+    >>> _merge_numbers(("covid", "19")), _merge_numbers(("type", "2", "diabetes"))
+    (('covid19',), ('type2', 'diabetes'))
+    """
+    out: list[str] = []
+    for word in key:
+        if out and word.isdigit() and out[-1].isalpha():
+            out[-1] += word
+        else:
+            out.append(word)
+    return tuple(out)
+
+
 _INITIAL_WORD = re.compile(r"[A-Za-z0-9]+")
 #: Words a term's initials skip ("Graft vs Host Disease" is GVHD, "Disorders of …" drop "of").
 _SKIP_INITIAL = frozenset({"of", "the", "and", "in", "with", "to", "for", "by", "or"})
@@ -238,6 +253,11 @@ class Linker:
             label_tokens = tokens(d.label)
             if len(label_tokens) >= 2 and label_tokens[-1] in _SALTS:
                 salts.setdefault(label_tokens[:-1], set()).add(d.ui)
+        for table in (candidates, preferred):
+            for key, uis in list(table.items()):
+                merged = _merge_numbers(key)
+                if merged != key:
+                    table.setdefault(merged, set()).update(uis)
         index = _resolve(candidates, preferred)
         # the same words in any order ("Lung Non-Small Cell Carcinoma"), for 2+ word terms
         unordered: dict[tuple[str, ...], set[str]] = {}
@@ -312,7 +332,8 @@ class Linker:
         vocab: MeshVocabulary, index: dict[tuple[str, ...], str]
     ) -> tuple[dict[tuple[str, ...], str], frozenset[tuple[str, ...]]]:
         """Organism names (tree B, outside the allowed branches) → the infection they cause,
-        when MeSH has "<organism> Infection" as a term ("SARS-CoV-2" → COVID-19); and every
+        when MeSH has "<any name of the organism> Infection" as a term ("SARS-CoV-2" →
+        COVID-19, "Human Immunodeficiency Virus" → HIV Infections through "HIV"); and every
         organism name of two or more words, to tell a name's last word ("Virus" in "Human
         Immunodeficiency Virus") from a name on its own."""
         out: dict[tuple[str, ...], str] = {}
@@ -320,12 +341,13 @@ class Linker:
         for d in vocab.descriptors():
             if not any(tn.startswith("B") for tn in d.tree_numbers):
                 continue
-            for term in (d.label, *d.entry_terms):
-                for key in variants(term):
-                    if len(key) > 1:
-                        names.add(key)
-                    infection = index.get((*key, "infection"))
-                    if infection is not None and key not in index:
+            keys = [key for term in (d.label, *d.entry_terms) for key in variants(term)]
+            names.update(key for key in keys if len(key) > 1)
+            infection = next((ui for key in keys
+                              if (ui := index.get((*key, "infection"))) is not None), None)
+            if infection is not None:
+                for key in keys:
+                    if key not in index:
                         out.setdefault(key, infection)
         return out, frozenset(names)
 
@@ -444,6 +466,9 @@ class Linker:
                 record_ui, name, targets = found
                 matched = text[spans[0][0] : spans[-1][1]]
                 return [MeshLink(record_ui, name, "supplementary", matched, targets)]
+        if not hits and n > 1 and norm[-1] == "neoplasm" and ("neoplasm",) in self._index:
+            # "Advanced Malignant Solid Neoplasm", "Solid Tumor": a neoplasm, nothing narrower
+            hits = [_Hit(n - 1, n, self._index[("neoplasm",)], "partial")]
         return self._choose(text, spans, hits)
 
     def _is_head(
