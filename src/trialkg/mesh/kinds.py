@@ -43,7 +43,7 @@ KINDS: dict[str, LinkKind] = {
         "intervention", ("D",), ("E",),
         "chemicals and drugs (D), without those MeSH also files as techniques (E: Placebos)"),
     "any": LinkKind(
-        "any", ("C", "F03", "D"), ("E",),
+        "any", ("C", "F01", "F03", "D"), ("E",),
         "conditions and interventions together"),
     "all": LinkKind("all", None, (), "every descriptor, whatever its branch"),
 }
