@@ -32,9 +32,9 @@ def mesh() -> None:
 KIND_OPTION = click.option(
     "--kind", type=click.Choice(["condition", "intervention", "any", "all"]), default="any",
     show_default=True,
-    help="What the strings name: condition (diseases C, behaviour F01, mental disorders F03), intervention "
-         "(chemicals and drugs D, not those MeSH also files as techniques, such as Placebos), "
-         "any (either), all (every branch).")
+    help="What the strings name: condition (diseases C, behaviour F01, mental disorders "
+         "F03), intervention (chemicals and drugs D, not those MeSH also files as techniques, "
+         "such as Placebos), any (either), all (every branch).")
 
 
 @mesh.command()

@@ -37,8 +37,9 @@ __all__ = [
     "status_code",
 ]
 
-#: Resolves a MeSH name to descriptor UIs (empty when nothing matches).
-MeshResolver = Callable[[str], Sequence[str]]
+#: Resolves a MeSH name to descriptor UIs (empty when nothing matches), given the kind of
+#: link the parameter takes (``condition``, ``intervention``; None: any), as the linker has them.
+MeshResolver = Callable[[str, str | None], Sequence[str]]
 
 _MAX_TEXT = 1000  # longer values are almost certainly a mistake (or an attack)
 
@@ -53,6 +54,7 @@ class Param:
     required: bool = False
     default: str | None = None
     values: tuple[str, ...] = ()  # the choices of an ``enum``
+    kind: str | None = None  # of a ``mesh`` parameter: condition or intervention (linker kinds)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -64,6 +66,8 @@ class Param:
         }
         if self.values:
             out["values"] = list(self.values)
+        if self.kind:
+            out["kind"] = self.kind
         return out
 
 
@@ -130,7 +134,7 @@ def _mesh(name: str, value: str, _p: Param | None, resolver: MeshResolver | None
         pass
     if not text or resolver is None:
         raise _fail(name, "a MeSH id such as D003924 (names cannot be resolved here)", value)
-    uis = list(dict.fromkeys(resolver(text)))
+    uis = list(dict.fromkeys(resolver(text, _p.kind if _p is not None else None)))
     if not uis:
         raise _fail(name, "a MeSH id, or a MeSH descriptor's name or synonym", value)
     return [ox.NamedNode(MESH + normalise_mesh_id(ui)) for ui in uis]
