@@ -391,7 +391,7 @@ class Linker:
         index: dict[str, tuple[str, str, tuple[str, ...]]] = {}
         ambiguous: set[str] = set()
         allowed = {d.ui for d in self.vocab.descriptors() if self._allowed(d.tree_numbers)}
-        for record in self.vocab.supplementary_records():
+        for record in self.vocab.iter_supplementary():
             targets = tuple(ui for ui in record.mapped_to if ui in allowed)
             if not targets:
                 continue

@@ -157,6 +157,14 @@ class MeshVocabulary:
         for ui in sorted(table):
             yield table[ui]
 
+    def iter_supplementary(self) -> Iterator[SupplementaryRecord]:
+        """Every supplementary record in no set order, for one pass: a table not loaded yet
+        is streamed and not kept (the linker's index needs no second copy of 323,000)."""
+        if self._supplementary is None and self._supplementary_loader is not None:
+            yield from self._supplementary_loader()
+        else:
+            yield from self._supplementary_table().values()
+
     def extended(self, descriptors: Iterable[Descriptor]) -> MeshVocabulary:
         """A new vocabulary with these descriptors added (they win over existing ones)."""
         merged = dict(self._descriptors)
