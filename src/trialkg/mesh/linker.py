@@ -156,14 +156,20 @@ class _Hit(NamedTuple):
 
 
 def _resolve(candidates: dict[tuple[str, ...], set[str]],
-             preferred: dict[tuple[str, ...], set[str]]) -> dict[tuple[str, ...], str]:
-    """Keep a key when one descriptor owns it (or exactly one has it as preferred term)."""
+             preferred: dict[tuple[str, ...], set[str]],
+             literal: dict[tuple[str, ...], set[str]] | None = None,
+             ) -> dict[tuple[str, ...], str]:
+    """Keep a key when one descriptor owns it, or exactly one has it as preferred term, or
+    of those exactly one's preferred term is the key as written (Fluorescein, not the
+    Fluoresceins that normalise to the same key)."""
     out: dict[tuple[str, ...], str] = {}
     for key, uis in candidates.items():
         if len(uis) == 1:
             out[key] = next(iter(uis))
         else:
             owners = preferred.get(key, set()) & uis
+            if len(owners) > 1 and literal is not None:
+                owners &= literal.get(key, set())
             if len(owners) == 1:
                 out[key] = next(iter(owners))
     return out
@@ -236,6 +242,7 @@ class Linker:
         abbreviations: dict[str, set[str]] = {}
         salts: dict[tuple[str, ...], set[str]] = {}
         initials: dict[str, set[str]] = {}
+        literal: dict[tuple[str, ...], set[str]] = {}
         for d in vocab.descriptors():
             if not self._allowed(d.tree_numbers):
                 continue
@@ -247,6 +254,8 @@ class Linker:
                     candidates.setdefault(key, set()).add(d.ui)
                     if term == d.label:
                         preferred.setdefault(key, set()).add(d.ui)
+                        if key == tuple(_SIMPLE_WORD.findall(term.lower())):
+                            literal.setdefault(key, set()).add(d.ui)
                 letters = _initials(term)
                 if letters:
                     initials.setdefault(letters, set()).add(d.ui)
@@ -258,7 +267,7 @@ class Linker:
                 merged = _merge_numbers(key)
                 if merged != key:
                     table.setdefault(merged, set()).update(uis)
-        index = _resolve(candidates, preferred)
+        index = _resolve(candidates, preferred, literal)
         # the same words in any order ("Lung Non-Small Cell Carcinoma"), for 2+ word terms
         unordered: dict[tuple[str, ...], set[str]] = {}
         unordered_preferred: dict[tuple[str, ...], set[str]] = {}
