@@ -78,3 +78,14 @@ def test_other_io_errors_are_one_line_too(tmp_path: Path, capsys: pytest.Capture
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("trialkg: error: [Errno 2] No such file or directory")
     assert "missing.json" in line and "reorganised" not in line
+
+
+def test_a_store_not_yet_stamped_is_transient() -> None:
+    """pyoxigraph 0.5 refuses a read-only open of a store its writer has created but not yet
+    stamped with its storage version (seen in the interruption test under load): the reader
+    retries instead of failing."""
+    error = OSError("Inserts are only possible on read-write instances")
+    assert is_transient_store_error(error)
+    assert not is_transient_store_error(ValueError("Inserts are only possible on read-write "
+                                                   "instances"))
+    assert not is_transient_store_error(OSError("Permission denied"))

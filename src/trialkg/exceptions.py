@@ -8,16 +8,20 @@ from __future__ import annotations
 
 __all__ = [
     "AuthenticationError",
+    "ChartError",
     "EndpointError",
     "InputFormatError",
     "MeshError",
     "ParameterError",
     "QueryError",
     "RecordError",
+    "RegistryError",
+    "SearchError",
     "StoreError",
     "StoreLockedError",
     "TrialKGError",
     "UnknownQueryError",
+    "UnknownStudyError",
     "shown",
 ]
 
@@ -95,3 +99,26 @@ class EndpointError(TrialKGError, ConnectionError):
 
 class AuthenticationError(EndpointError, PermissionError):
     """A remote endpoint refused our credentials (or wanted some)."""
+
+
+class RegistryError(EndpointError):
+    """The ClinicalTrials.gov API refused a request, or its answer could not be had or used.
+
+    ``status`` is the HTTP status of an error answer (None for other failures).
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class UnknownStudyError(RegistryError, LookupError):
+    """The registry has no study with the given NCT id."""
+
+
+class SearchError(TrialKGError, ValueError):
+    """A full-text search cannot run: a malformed query, or no usable index."""
+
+
+class ChartError(TrialKGError, ValueError):
+    """A chart cannot be drawn: the query declares none, a bad spec, an unknown file type."""

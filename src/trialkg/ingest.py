@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "after_ingest",
     "ingest_paths",
+    "ingest_records",
     "open_for_reading",
     "open_for_writing",
     "resolve_graphs",
@@ -122,6 +123,31 @@ def ingest_paths(
                      announce=_announce_recount if show else None)
     finally:
         store.close()
+    return report
+
+
+def ingest_records(
+    store: TrialStore,
+    items: Iterable[Item],
+    *,
+    batch_size: int | None = None,
+    on_item: Callable[[Item], None] | None = None,
+    summary: bool = True,
+    announce: Callable[[], None] | None = None,
+) -> IngestReport:
+    """Ingest records from any iterator into an open store (what ``trialkg fetch`` does
+    with the registry's pages): the batches, version checks, Ctrl-C handling and summary
+    upkeep of :func:`ingest_paths`, mapping in this process. ``on_item`` sees every record.
+    """
+    from trialkg.summary import SummaryTally, mark_stale
+
+    summary_before = mark_stale(store)
+    tally = SummaryTally.for_write(store, summary_before) if summary else None
+    with _stop_on_ctrl_c() as stop:
+        report = store.ingest(items, on_item=on_item, batch_size=batch_size or BATCH_SIZE,
+                              stop=stop, tally=tally)
+    after_ingest(store, report, summary_before, summarise=summary, tally=tally,
+                 announce=announce)
     return report
 
 

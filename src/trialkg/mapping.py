@@ -499,6 +499,10 @@ def _provenance(
         e.add(graph, tkg("recordVersion"), date_literal(study.version))
     e.add(graph, NamedNode(PROV + "generatedAtTime"), Literal(when, datatype=_XSD_DATETIME))
     e.lit(graph, "trialkgVersion", __version__)
+    if study.retrieved:  # fetched from the registry's API: when, and by which saved search
+        e.add(graph, tkg("retrievedAt"), Literal(study.retrieved, datatype=_XSD_DATETIME))
+    if study.search:
+        e.add(graph, tkg("fromSearch"), NamedNode(study.search))
 
 
 def _arms_and_interventions(e: _Emitter, t: NamedNode, study: Study) -> None:

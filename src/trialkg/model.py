@@ -138,6 +138,10 @@ class Study:
     record: str = ""  # where in the file (index), for messages
     version: str | None = None  # the record's data date (API v2 versionHolder)
     source_format: str = ""  # ctgov-json, ctgov-xml, curated
+    #: When a record came from the registry's API (``trialkg fetch``): the time it was
+    #: retrieved (ISO, UTC; ``source`` is then the request) and the saved search's IRI.
+    retrieved: str | None = None
+    search: str | None = None
 
     org_study_id: str | None = None
     secondary_ids: list[SecondaryId] = field(default_factory=list)

@@ -24,7 +24,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,6 +39,7 @@ from trialkg.results import Evidence
 
 if TYPE_CHECKING:
     from trialkg.mapping import Term3
+    from trialkg.search.index import TextIndex
     from trialkg.summary import Counts, SummaryTally
 
 __all__ = [
@@ -191,6 +192,8 @@ class TrialStore:
         self.path = path
         self.read_only = read_only
         self._lock = lock
+        #: The full-text index (:mod:`trialkg.search`): opened by the first write or search.
+        self.text_index: TextIndex | None = None
 
     # --- opening ---------------------------------------------------------------------
 
@@ -230,6 +233,9 @@ class TrialStore:
 
     def close(self) -> None:
         """Flush and release the write lock (the RocksDB files close with the object)."""
+        if self.text_index is not None:
+            self.text_index.close()
+            self.text_index = None
         if self._lock is not None:
             self.flush()
             self.store = ox.Store()  # drop the last reference: RocksDB closes its files
@@ -314,13 +320,40 @@ class TrialStore:
 
     def remove_studies(self, trial_ids: Iterable[str]) -> list[str]:
         """Remove studies by id; returns the ids that were present."""
+        from trialkg.iris import trial_iri
+
         removed = []
+        self.index_before_write()
         for tid in trial_ids:
             g = ox.NamedNode(study_graph_iri(tid))
             if self.store.contains_named_graph(g):
                 self.store.remove_graph(g)
                 removed.append(tid)
+        self.index_after_write([trial_iri(t) for t in removed])
         return removed
+
+    # --- the full-text index ---------------------------------------------------------
+
+    def index_before_write(self) -> None:
+        """Before a commit that adds, changes or drops trials: the search index is marked
+        stale (an in-memory store's is dropped, to be built again on first search)."""
+        if self.path is None or self.read_only:
+            if self.text_index is not None:
+                self.text_index.close()
+                self.text_index = None
+            return
+        from trialkg.search.upkeep import before_write
+
+        self.text_index = before_write(self.store, self.path, self.text_index)
+
+    def index_after_write(self, trials: Iterable[str],
+                          written: Mapping[str, Sequence[ox.Quad] | bytes] | None = None,
+                          ) -> None:
+        """After the commit: the index rows of these trials (IRIs) are read again, from the
+        quads just ``written`` for a new study (trial IRI -> its record's quads), else from
+        the store, and the index is marked fresh."""
+        if self.text_index is not None and self.path is not None:
+            self.text_index.refresh(self.store, trials, written)
 
     def ingest(
         self,
@@ -640,6 +673,13 @@ class Batch:
 
     def _commit(self) -> None:
         report = self.report
+        trials = [trial for trial, _ in self.trials.values()]
+        if trials:
+            self.store.index_before_write()
+            # New studies from a worker come as N-Quads text: their index rows are read from
+            # it (~1 ms a study), not from the store (several ms a study after bulk loads).
+            written = {trial: data for graph, (trial, _) in self.trials.items()
+                       if isinstance(data := self.new.get(graph), bytes)}
         if self.new:
             parts = list(self.new.values())
             count = sum(self.counts[g] for g in self.new)
@@ -657,6 +697,8 @@ class Batch:
             report.triples += sum(self.counts[g] for g in self.changed)
         report.mesh_ids |= self.mesh_ids
         self.discard()
+        if trials:
+            self.store.index_after_write(trials, written)
 
     def discard(self) -> None:
         self.trials.clear()
@@ -721,12 +763,20 @@ def _mesh_ids(study: Study) -> set[str]:
 _TRANSIENT = ("No such file", "Corruption", "Column family not found")
 
 
+#: What pyoxigraph (0.5) says when a read-only reader opens a store that its writer has created
+#: but not yet stamped with its storage version: the reader would have to write the stamp.
+_NOT_YET_STAMPED = "Inserts are only possible on read-write instances"
+
+
 def is_transient_store_error(exc: BaseException) -> bool:
     """Whether ``exc`` is one of the errors a read-only reader meets while a writer works."""
+    if not isinstance(exc, (OSError, RuntimeError)):
+        return False
     text = str(exc)
+    if _NOT_YET_STAMPED in text:
+        return True
     from_rocksdb = any(m in text for m in ("IO error:", "Corruption:", "Column family"))
-    return (isinstance(exc, (OSError, RuntimeError)) and from_rocksdb
-            and any(m in text for m in _TRANSIENT))
+    return from_rocksdb and any(m in text for m in _TRANSIENT)
 
 
 def _open_read_only(where: Path, attempts: int = 10) -> ox.Store:

@@ -11,6 +11,7 @@ import pytest
 from trialkg.exceptions import ParameterError, UnknownQueryError
 from trialkg.queries import LocalExecutor, QueryLibrary, bound_text, load_query, run_stored
 from trialkg.queries.params import PARAM_TYPES
+from trialkg.queries.run import searcher_for
 from trialkg.resources import queries_dir
 from trialkg.store import TrialStore
 
@@ -53,7 +54,9 @@ def test_header_check_finds_problems(tmp_path: Path) -> None:
 @pytest.mark.parametrize("path", QUERY_FILES)
 def test_query_parses_and_runs_on_an_empty_store(path: Path) -> None:
     q = load_query(path)
-    result = LocalExecutor(TrialStore.memory()).query(bound_text(q, example_params(q.example)))
+    executor = LocalExecutor(TrialStore.memory())
+    result = executor.query(bound_text(q, example_params(q.example),
+                                      searcher=searcher_for(executor)))
     if isinstance(result, ox.QuerySolutions):
         assert list(result) == [] or q.name in ("phase-status-counts", "enrollment-by-phase")
     elif isinstance(result, ox.QueryBoolean):

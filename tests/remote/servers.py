@@ -21,7 +21,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -49,6 +50,22 @@ def self_signed(directory: Path) -> tuple[Path, Path] | None:
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
     return cert, key
+
+
+@contextmanager
+def trialkg_serve(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """``trialkg serve ARGS`` on a free port of 127.0.0.1 while the block runs: its base URL."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "trialkg", "serve", *args, "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=env if env is not None else os.environ.copy())
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base + "/")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def wait_until_up(url: str, seconds: float = 15.0) -> None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -15,7 +13,7 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 import pytest
-from servers import free_port, wait_until_up
+from servers import trialkg_serve
 
 pytestmark = pytest.mark.shared
 
@@ -27,19 +25,9 @@ TRIAL = "NCT00763412"
 
 @pytest.fixture(scope="module")
 def served(real_store: Path) -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "trialkg", "serve", "--store", str(real_store), "--port",
-         str(port), "--limit", str(LIMIT), "--timeout", "20"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy(),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base + "/")
+    with trialkg_serve("--store", str(real_store), "--limit", str(LIMIT), "--timeout", "20"
+                       ) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def fetch(url: str, *, data: bytes | None = None, headers: dict[str, str] | None = None

@@ -26,16 +26,30 @@ def cli() -> None:
 
 def _register() -> None:
     # One module per command family; adding a family is one entry here.
-    from trialkg.cli import build, draft, mesh, query, remote_commands, store_commands, validate
+    from trialkg.cli import (
+        build,
+        chart,
+        draft,
+        fetch,
+        mesh,
+        query,
+        remote_commands,
+        search,
+        store_commands,
+        validate,
+    )
 
     commands: list[click.Command] = [
         *store_commands.COMMANDS,  # ingest, export, stats, remove (and graphs)
+        *fetch.COMMANDS,  # fetch, searches, sync (the registry's API)
         *query.COMMANDS,  # query list/show/run, sparql
         mesh.mesh,  # mesh link/show/enrich/import
         validate.validate,  # SHACL + OWL checks
         *build.COMMANDS,  # build the bundled graph
         *draft.COMMANDS,  # curated-record drafts from pages
         *remote_commands.COMMANDS,  # push, serve
+        *search.COMMANDS,  # full-text search
+        *chart.COMMANDS,  # plot: a stored query's chart
     ]
     for command in commands:
         cli.add_command(command)

@@ -126,6 +126,7 @@ def run(name: str, params: tuple[str, ...], fmt: str | None, output: Path | None
         parse_assignments,
         vocabulary_resolver,
     )
+    from trialkg.queries.run import searcher_for
 
     q = _find(name)
     try:
@@ -134,7 +135,7 @@ def run(name: str, params: tuple[str, ...], fmt: str | None, output: Path | None
         # MeSH names: the graph's own labels first (local), then the MeSH vocabulary.
         resolver = (chain_resolvers(mesh_resolver_for(executor), vocabulary_resolver())
                     if isinstance(executor, LocalExecutor) else vocabulary_resolver())
-        text = bound_text(q, values, resolver=resolver)
+        text = bound_text(q, values, resolver=resolver, searcher=searcher_for(executor))
     except ParameterError as exc:
         raise UsageProblem(str(exc)) from None
     if print_query:

@@ -66,7 +66,7 @@ def _as_param(raw: object, where: str) -> Param:
     if not isinstance(raw, dict):
         raise QueryError(f"{where}: each parameter must be a mapping with name and type")
     unknown = set(raw) - {"name", "type", "description", "required", "default", "values",
-                          "kind"}
+                          "binds", "fields", "kind"}
     if unknown:
         raise QueryError(f"{where}: unknown parameter keys {sorted(unknown)}")
     if raw.get("kind") not in (None, "condition", "intervention"):
@@ -81,6 +81,8 @@ def _as_param(raw: object, where: str) -> Param:
         required=bool(raw.get("required", False)),
         default=None if default is None else str(default),
         values=tuple(str(v) for v in raw.get("values", ()) or ()),
+        binds=str(raw.get("binds", "trial")),
+        fields=tuple(str(f) for f in raw.get("fields", ()) or ()),
         kind=None if raw.get("kind") is None else str(raw.get("kind")),
     )
 
@@ -139,15 +141,35 @@ def _problems(q: StoredQuery) -> list[str]:
                 PARAM_TYPES[p.type].parse(p.name, p.default, p)
             except ParameterError as exc:
                 out.append(f"{where}: bad default: {exc}")
-        if not re.search(rf"[?$]{re.escape(p.name)}\b", q.sparql):
-            out.append(f"{where}: ?{p.name} does not occur in the query")
+        var = p.binds if p.type == "text" else p.name
+        if not re.search(rf"[?$]{re.escape(var)}\b", q.sparql):
+            out.append(f"{where}: ?{var} does not occur in the query")
+        if p.type == "text":
+            from trialkg.search.syntax import FIELDS
+
+            out += [f"{where}: unknown search field {f!r}" for f in p.fields if f not in FIELDS]
     for prefix, iri in _PREFIX_RE.findall(q.sparql):
         if prefix not in PREFIXES:
             out.append(f"prefix {prefix}: is not one of trialkg.iris.PREFIXES")
         elif PREFIXES[prefix] != iri:
             out.append(f"prefix {prefix}: <{iri}> differs from PREFIXES ({PREFIXES[prefix]})")
+    out += _chart_problems(q)
     out += _example_problems(q)
     return out
+
+
+def _chart_problems(q: StoredQuery) -> list[str]:
+    """A chart must be a mapping whose encodings name variables of the query."""
+    chart = q.header.get("chart")
+    if chart is None:
+        return []
+    if not isinstance(chart, dict):
+        return ["chart: must be a mapping (a Vega-Lite view without data)"]
+    from trialkg.charts import derived_fields, encoded_fields
+
+    return [f"chart: encodes {name!r}, which is not a variable of the query"
+            for name in sorted(encoded_fields(chart) - derived_fields(chart))
+            if not re.search(rf"[?$]{re.escape(name)}\b", q.sparql)]
 
 
 def _example_problems(q: StoredQuery) -> list[str]:
@@ -170,7 +192,8 @@ def _example_problems(q: StoredQuery) -> list[str]:
     from trialkg.queries.run import bind
 
     try:
-        bind(q, pairs_to_dict(pairs), resolver=lambda name, kind: ["D000001"])
+        bind(q, pairs_to_dict(pairs), resolver=lambda name, kind: ["D000001"],
+             searcher=lambda text, fields: [])
     except (ParameterError, QueryError) as exc:
         return [f"example: {exc}"]
     return []

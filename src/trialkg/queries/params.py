@@ -28,10 +28,12 @@ from trialkg.exceptions import MeshError, ParameterError
 from trialkg.iris import MESH, TKG, XSD, is_nct_id, normalise_mesh_id, trial_iri
 
 __all__ = [
+    "NO_MATCH",
     "PARAM_TYPES",
     "MeshResolver",
     "Param",
     "ParamType",
+    "TextSearcher",
     "parse_assignments",
     "phase_code",
     "status_code",
@@ -40,6 +42,10 @@ __all__ = [
 #: Resolves a MeSH name to descriptor UIs (empty when nothing matches), given the kind of
 #: link the parameter takes (``condition``, ``intervention``; None: any), as the linker has them.
 MeshResolver = Callable[[str, str | None], Sequence[str]]
+#: Runs a full-text search (text, fields) on the store's index: the matching trials' IRIs.
+TextSearcher = Callable[[str, Sequence[str]], Sequence[str]]
+#: What a ``text`` parameter binds when no trial matches: an IRI nothing has, so no row.
+NO_MATCH = "urn:trialkg:search:no-match"
 
 _MAX_TEXT = 1000  # longer values are almost certainly a mistake (or an attack)
 
@@ -54,6 +60,9 @@ class Param:
     required: bool = False
     default: str | None = None
     values: tuple[str, ...] = ()  # the choices of an ``enum``
+    #: a ``text`` parameter: the variable its matching trials bind, and the fields searched
+    binds: str = "trial"
+    fields: tuple[str, ...] = ()
     kind: str | None = None  # of a ``mesh`` parameter: condition or intervention (linker kinds)
 
     def as_dict(self) -> dict[str, Any]:
@@ -66,6 +75,9 @@ class Param:
         }
         if self.values:
             out["values"] = list(self.values)
+        if self.type == "text":
+            out["binds"] = self.binds
+            out["fields"] = list(self.fields)
         if self.kind:
             out["kind"] = self.kind
         return out
@@ -142,6 +154,20 @@ def _mesh(name: str, value: str, _p: Param | None, resolver: MeshResolver | None
 
 def _string(name: str, value: str, _p: Param | None, _r: MeshResolver | None
             ) -> list[ox.NamedNode | ox.Literal]:
+    return [ox.Literal(value)]
+
+
+def _text(name: str, value: str, param: Param | None, _r: MeshResolver | None
+          ) -> list[ox.NamedNode | ox.Literal]:
+    """The search text itself, checked: :func:`trialkg.queries.run.bind` runs it on the
+    index and binds the matching trials instead."""
+    from trialkg.exceptions import SearchError
+    from trialkg.search.syntax import to_fts
+
+    try:
+        to_fts(value, param.fields if param is not None else ())
+    except SearchError as exc:
+        raise ParameterError(f"parameter {name!r}: {exc}") from None
     return [ox.Literal(value)]
 
 
@@ -244,6 +270,8 @@ PARAM_TYPES: dict[str, ParamType] = {
         ParamType("mesh", "a MeSH id or name", _mesh,
                   "a MeSH UI (D003924, D000003924, mesh:D003924) or a descriptor's name"),
         ParamType("string", "text", _string, "any text"),
+        ParamType("text", "a full-text search", _text,
+                  'words, "a phrase", AND/OR/NOT, prefix*: the matching trials (search index)'),
         ParamType("integer", "an integer", _integer, "a whole number"),
         ParamType("date", "a date", _date, "YYYY-MM-DD"),
         ParamType("boolean", "true or false", _boolean, "true/false, yes/no, 1/0"),

@@ -24,7 +24,14 @@ from trialkg.exceptions import ParameterError, QueryError
 from trialkg.iris import PREFIXES
 from trialkg.queries.binding import Bindings, with_values
 from trialkg.queries.library import StoredQuery
-from trialkg.queries.params import PARAM_TYPES, MeshResolver, check_names
+from trialkg.queries.params import (
+    NO_MATCH,
+    PARAM_TYPES,
+    MeshResolver,
+    Param,
+    TextSearcher,
+    check_names,
+)
 from trialkg.store import TrialStore
 
 __all__ = [
@@ -35,6 +42,7 @@ __all__ = [
     "chain_resolvers",
     "mesh_resolver_for",
     "run_stored",
+    "searcher_for",
     "syntax_message",
     "vocabulary_resolver",
 ]
@@ -49,8 +57,13 @@ class Executor(Protocol[R_co]):
 
 
 def bind(query: StoredQuery, values: Mapping[str, str], *,
-         resolver: MeshResolver | None = None) -> dict[str, list[ox.NamedNode | ox.Literal]]:
+         resolver: MeshResolver | None = None, searcher: TextSearcher | None = None,
+         ) -> dict[str, list[ox.NamedNode | ox.Literal]]:
     """Typed terms for every parameter: given values, else defaults; unbound ones map to [].
+
+    A ``text`` parameter's value is searched with ``searcher`` (the store's full-text
+    index): the matching trials bind its ``binds`` variable (an IRI nothing has when none
+    match, so the query gives no row).
 
     :raises ParameterError: for an unknown parameter, a missing required one or a bad value.
     """
@@ -65,22 +78,61 @@ def bind(query: StoredQuery, values: Mapping[str, str], *,
                     f"query {query.name!r} needs parameter {p.name!r} ({p.description}): "
                     f"give -p {p.name}=..."
                 )
-            out[p.name] = []
+            out[p.binds if p.type == "text" else p.name] = []
             continue
         kind = PARAM_TYPES.get(p.type)
         if kind is None:
             raise QueryError(f"query {query.name!r}: parameter {p.name!r} has unknown type")
-        out[p.name] = kind.parse(p.name, raw, p, resolver)
+        terms = kind.parse(p.name, raw, p, resolver)
+        if p.type == "text":
+            out[p.binds] = _matching(p, raw, searcher)
+        else:
+            out[p.name] = terms
     return out
 
 
+#: A text parameter binds at most this many trials (the best ranked).
+MAX_TEXT_MATCHES = 10_000
+
+
+def _matching(param: Param, text: str, searcher: TextSearcher | None
+              ) -> list[ox.NamedNode | ox.Literal]:
+    if searcher is None:
+        raise ParameterError(
+            f"parameter {param.name!r}: a text search runs on the local store's search "
+            "index, not on a remote endpoint")
+    iris = list(searcher(text, param.fields))[:MAX_TEXT_MATCHES] or [NO_MATCH]
+    return [ox.NamedNode(iri) for iri in iris]
+
+
+def searcher_for(executor: object) -> TextSearcher | None:
+    """The full-text search of a :class:`LocalExecutor`'s store (None for other executors).
+    The index is opened (or built) on the first search."""
+    if not isinstance(executor, LocalExecutor):
+        return None
+    store = executor.store
+
+    def search(text: str, fields: Sequence[str]) -> Sequence[str]:
+        from trialkg.exceptions import SearchError
+        from trialkg.search import index_for
+
+        try:
+            return index_for(store).matching(text, fields, limit=MAX_TEXT_MATCHES)
+        except SearchError as exc:
+            raise ParameterError(str(exc)) from None
+
+    return search
+
+
 def bound_text(query: StoredQuery, values: Mapping[str, str], *,
-               resolver: MeshResolver | None = None) -> str:
+               resolver: MeshResolver | None = None, searcher: TextSearcher | None = None,
+               ) -> str:
     """The stored query as one self-contained text with its parameters bound (VALUES).
 
     :raises ParameterError: see :func:`bind`.
     """
-    return with_values(query.sparql, bind(query, values, resolver=resolver))
+    return with_values(query.sparql,
+                       bind(query, values, resolver=resolver, searcher=searcher))
 
 
 def run_stored(query: StoredQuery, values: Mapping[str, str], executor: Executor[R_co], *,
@@ -93,7 +145,8 @@ def run_stored(query: StoredQuery, values: Mapping[str, str], executor: Executor
     if resolver is None:
         resolver = (chain_resolvers(mesh_resolver_for(executor), vocabulary_resolver())
                     if isinstance(executor, LocalExecutor) else vocabulary_resolver())
-    return executor.query(bound_text(query, values, resolver=resolver))
+    return executor.query(bound_text(query, values, resolver=resolver,
+                                     searcher=searcher_for(executor)))
 
 
 class LocalExecutor:

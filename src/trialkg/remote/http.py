@@ -5,16 +5,20 @@ Update). SPARQL queries go through SPARQLWrapper (:func:`trialkg.remote.endpoint
 under the same policy: :meth:`HttpClient.retrying` and :meth:`HttpClient.urlopen_tls`.
 
 Retried with exponential backoff (``backoff · 2^n`` seconds, at most ``retries`` times): HTTP
-5xx answers and connection failures (refused, reset, DNS). Not retried: 4xx answers (the
-server's own error text is reported, first lines), failed TLS checks and read timeouts (a slow
-query is not made faster by sending it again). Every message passes through
-:func:`~trialkg.remote.config.redact`.
+5xx answers, connection failures (refused, reset, DNS) and answers cut off before their end.
+Not retried: 4xx answers (the server's own error text is reported, first lines), failed TLS
+checks and read timeouts (a slow query is not made faster by sending it again). A client made
+``polite`` (the ClinicalTrials.gov API, :mod:`trialkg.sources.ctgov_api`) also waits as a
+429's ``Retry-After`` says and asks again, retries timeouts, and adds jitter to its backoff.
+Every message passes through :func:`~trialkg.remote.config.redact`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import http.client
+import random
 import ssl
 import threading
 import time
@@ -22,6 +26,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from trialkg import __version__
 from trialkg.exceptions import AuthenticationError, EndpointError
@@ -31,6 +36,9 @@ __all__ = ["HttpClient", "HttpError", "Response"]
 
 USER_AGENT = f"trialkg/{__version__} (https://w3id.org/trialkg/)"
 MAX_ERROR_LINES = 5
+#: A polite client waits at most this long for one ``Retry-After``.
+MAX_RETRY_AFTER = 600.0
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,9 @@ class HttpClient:
     credentials: Credentials | None = field(default=None, repr=False)
     verify_tls: bool = True
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    #: 429 answers wait for ``Retry-After`` and are asked again (up to ``retries`` more
+    #: times); timeouts are retried; the backoff gets up to 50 % random jitter.
+    polite: bool = False
 
     def __post_init__(self) -> None:
         self._context = ssl.create_default_context()
@@ -96,7 +107,20 @@ class HttpClient:
 
         return self.retrying(once, url, what=what)
 
-    def retrying(self, once: Callable[[], Response], url: str, *, what: str) -> Response:
+    def open(self, url: str, *, headers: dict[str, str] | None = None,
+             timeout: float | None = None) -> http.client.HTTPResponse:
+        """One GET whose answer is read by the caller (a stream); no retries here.
+
+        :raises urllib.error.HTTPError: an error status (its body is the server's text).
+        :raises urllib.error.URLError: the server cannot be reached.
+        """
+        req = urllib.request.Request(strip_userinfo(url), method="GET",
+                                     headers={"User-Agent": USER_AGENT, **(headers or {})})
+        resp: http.client.HTTPResponse = self._opener.open(
+            req, timeout=self.timeout if timeout is None else timeout)
+        return resp
+
+    def retrying(self, once: Callable[[], T], url: str, *, what: str) -> T:
         """``once()``, called again after a 5xx answer or a connection failure.
 
         ``once`` sends one request to ``url``; an error answer is a ``urllib.error.HTTPError``
@@ -113,21 +137,35 @@ class HttpClient:
                 return once()
             except urllib.error.HTTPError as exc:
                 status = exc.code
+                wait = _retry_after(exc.headers.get("Retry-After")) if status == 429 else None
                 message = self._clean(_first_lines(exc.read()))
                 exc.close()
+                if self.polite and status == 429 and attempt < self.retries:
+                    self.sleep(wait if wait is not None else self.backoff_for(attempt))
+                    attempt += 1
+                    continue
                 if status >= 500 and attempt < self.retries:
-                    self.sleep(self.backoff * 2**attempt)
+                    self.sleep(self.backoff_for(attempt))
                     attempt += 1
                     continue
                 raise self._http_error(status, message, shown, what, attempt) from None
-            except TimeoutError:
+            except (TimeoutError, http.client.IncompleteRead) as exc:
+                cut = isinstance(exc, http.client.IncompleteRead)
+                if (cut or self.polite) and attempt < self.retries:
+                    self.sleep(self.backoff_for(attempt))
+                    attempt += 1
+                    continue
+                if cut:
+                    raise EndpointError(
+                        f"the answer of {shown} was cut off before its end "
+                        f"(tried {attempt + 1} times)") from None
                 raise EndpointError(
                     f"{what} to {shown} timed out after {self.timeout:g} s "
                     "(raise --timeout, or simplify the query)"
                 ) from None
             except (urllib.error.URLError, ConnectionError) as exc:
                 reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-                if isinstance(reason, TimeoutError):
+                if isinstance(reason, TimeoutError) and not self.polite:
                     raise EndpointError(
                         f"{what} to {shown} timed out after {self.timeout:g} s"
                     ) from None
@@ -137,7 +175,7 @@ class HttpClient:
                         "(use --insecure only if you trust this network)"
                     ) from None
                 if attempt < self.retries:
-                    self.sleep(self.backoff * 2**attempt)
+                    self.sleep(self.backoff_for(attempt))
                     attempt += 1
                     continue
                 tries = f" (tried {attempt + 1} times)" if attempt else ""
@@ -166,6 +204,11 @@ class HttpClient:
                 yield
             finally:
                 urllib.request.install_opener(saved)
+
+    def backoff_for(self, attempt: int) -> float:
+        """Seconds to wait before retry ``attempt + 1`` (jittered when ``polite``)."""
+        wait = float(self.backoff * 2**attempt)
+        return wait * (1 + random.random() / 2) if self.polite else wait
 
     def _clean(self, text: str) -> str:
         return redact(text, self.credentials)
@@ -201,6 +244,26 @@ class _ThisThreadHTTPS(urllib.request.HTTPSHandler):
         if threading.get_ident() == self._thread:
             return super().https_open(req)
         return self._others.https_open(req)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: a number of seconds or an HTTP date.
+
+    >>> _retry_after("2")
+    2.0
+    >>> _retry_after(None) is None
+    True
+    """
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return min(max(when.timestamp() - time.time(), 0.0), MAX_RETRY_AFTER)
 
 
 def _first_lines(raw: bytes) -> str:

@@ -2,9 +2,10 @@
 
 Routes: ``/sparql`` (GET ``?query=``; POST ``application/x-www-form-urlencoded`` or
 ``application/sparql-query``), ``/`` (the HTML page), ``/queries`` (the stored queries as
-JSON, for the page). Results are written by pyoxigraph in the format the ``Accept`` header
-asks for: SPARQL JSON (default), XML, CSV or TSV; Turtle (default) or N-Triples for
-CONSTRUCT/DESCRIBE. Updates get 403.
+JSON, for the page), ``/bound`` and ``/chart`` (a stored query bound with its parameters,
+and its chart as SVG: :mod:`trialkg.remote.stored`). Results are written by pyoxigraph in
+the format the ``Accept`` header asks for: SPARQL JSON (default), XML, CSV or TSV; Turtle
+(default) or N-Triples for CONSTRUCT/DESCRIBE. Updates get 403.
 
 Why in-process (stdlib ``http.server`` + pyoxigraph) rather than ``oxigraph serve-read-only``
 behind a proxy: the bundled graph lives only in memory (no dump to a temp store needed); the
@@ -39,6 +40,8 @@ import pyoxigraph as ox
 from trialkg.answers import boolean_result, solutions
 from trialkg.exceptions import QueryError
 from trialkg.iris import PREFIXES
+from trialkg.remote.stored import ROUTES as STORED_ROUTES
+from trialkg.remote.stored import stored_route
 from trialkg.sparql_text import query_form
 from trialkg.store import TrialStore
 
@@ -189,8 +192,22 @@ def stored_query_list(folder: Path) -> list[dict[str, str]]:
         text = path.read_text("utf-8")
         m = _SUMMARY.search(text)
         out.append({"name": path.stem, "summary": m.group(1).strip() if m else "",
-                    "text": text})
+                    "text": text, **_chart_inputs(path)})
     return out
+
+
+def _chart_inputs(path: Path) -> dict[str, Any]:
+    """For a query with a chart: ``chart`` and its parameters (the page's chart inputs)."""
+    from trialkg.exceptions import QueryError
+    from trialkg.queries import load_query
+
+    try:
+        query = load_query(path)
+    except QueryError:
+        return {}
+    if query.header.get("chart") is None:
+        return {}
+    return {"chart": True, "params": [p.as_dict() for p in query.params]}
 
 
 def _page() -> bytes:
@@ -200,6 +217,7 @@ def _page() -> bytes:
 class _Handler(BaseHTTPRequestHandler):
     service: SparqlService
     queries: bytes
+    folder: Path
     server_version = "trialkg"
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -211,6 +229,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, _page(), "text/html; charset=utf-8")
         if url.path == "/queries":
             return self._send(200, self.queries, "application/json")
+        if url.path in STORED_ROUTES:  # a stored query bound, or its chart (#18)
+            values = {k: v[0] for k, v in parse_qs(url.query).items()}
+            return self._send(*stored_route(url.path, values, self.folder, self.service.store))
         if url.path != "/sparql":
             return self._problem(HttpProblem(404, f"no such page: {url.path}"))
         params = parse_qs(url.query)
@@ -279,6 +300,7 @@ def make_server(service: SparqlService, host: str, port: int,
     handler = type("Handler", (_Handler,), {
         "service": service,
         "queries": orjson.dumps(stored_query_list(queries_folder)),
+        "folder": queries_folder,
     })
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True

@@ -33,7 +33,7 @@ from trialkg.model import (
 from trialkg.sources.ctgov_json_results import parse_results
 from trialkg.sources.files import read_whole
 
-__all__ = ["parse_study", "read_bytes", "read_file"]
+__all__ = ["parse_study", "read_bytes", "read_file", "study_or_error"]
 
 Item = Study | RecordError
 
@@ -84,7 +84,7 @@ def _read_huge_array(path: Path, name: str) -> Iterator[Item]:
             except orjson.JSONDecodeError as exc:
                 yield InputFormatError(f"malformed JSON: {exc}", source=name, record=f"#{i}")
                 continue
-            yield _study_or_error(obj, name, f"#{i}")
+            yield study_or_error(obj, name, f"#{i}")
     except MalformedArray as exc:
         yield InputFormatError(f"malformed JSON: {exc}", source=name)
     except OSError as exc:
@@ -126,7 +126,7 @@ def read_bytes(data: bytes, name: str, where: str = "") -> Iterator[Item]:
     prefix = f"{where} " if where else ""
     if isinstance(doc, list):
         for i, obj in enumerate(doc):
-            yield _study_or_error(obj, name, f"{prefix}#{i}")
+            yield study_or_error(obj, name, f"{prefix}#{i}")
     elif isinstance(doc, dict):
         if "FullStudiesResponse" in doc or "StudyFieldsResponse" in doc:
             yield InputFormatError(
@@ -140,15 +140,16 @@ def read_bytes(data: bytes, name: str, where: str = "") -> Iterator[Item]:
                 yield InputFormatError('"studies" is not a list', source=name, record=where)
                 return
             for i, obj in enumerate(studies):
-                yield _study_or_error(obj, name, f"{prefix}studies[{i}]")
+                yield study_or_error(obj, name, f"{prefix}studies[{i}]")
         else:
-            yield _study_or_error(doc, name, where)
+            yield study_or_error(doc, name, where)
     else:
         yield InputFormatError("expected a study object or a list of studies",
                                source=name, record=where)
 
 
-def _study_or_error(obj: Any, name: str, where: str) -> Item:
+def study_or_error(obj: Any, name: str, where: str) -> Item:
+    """One parsed study object as a study, or the error naming ``name`` and ``where``."""
     try:
         study = parse_study(obj)
     except RecordError as exc:
