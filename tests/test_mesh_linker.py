@@ -37,13 +37,14 @@ def one(linker: Linker, text: str) -> tuple[str, str, str]:
         ("Fibromatosis, Aggressive", "D018222", "exact"),
         ("dermatofibrosarcoma protuberans", "D018223", "exact"),
         ("Dermatofibrosarcoma Protuberans (DFSP)", "D018223", "partial"),
-        ("imatinib", "D000068877", "salt"),
+        ("imatinib", "D000068877", "exact"),  # an entry term of MeSH 2024
+        ("abiraterone", "D000069501", "salt"),
         ("Imatinib Mesylate", "D000068877", "exact"),
         ("Caries, Dental", "D003731", "exact"),
         ("Brain Tumor", "D001932", "exact"),
         ("Lung Non-Small Cell Carcinoma", "D002289", "exact"),  # word order is free
         ("STEMI", "D000072657", "abbreviation"),
-        ("bevonium", "D001561", "supplementary"),
+        ("bevonium", "C000002", "supplementary"),  # the record itself, not D001561
     ],
 )
 def test_known_links(linker: Linker, text: str, ui: str, method: str) -> None:
@@ -55,11 +56,13 @@ def test_longest_match_inside_phrase(linker: Linker) -> None:
     assert one(linker, text) == ("D018222", "partial", "aggressive fibromatosis")
 
 
-def test_labels_and_via(linker: Linker) -> None:
+def test_labels_and_mapped_descriptors(linker: Linker) -> None:
     [imatinib] = linker.link("imatinib")
     assert imatinib.label == "Imatinib Mesylate"
+    assert imatinib.mapped_to == ()
     [bevonium] = linker.link("bevonium")
-    assert bevonium.via == "C000002"
+    assert (bevonium.ui, bevonium.label, bevonium.mapped_to) == (
+        "C000002", "bevonium", ("D001561",))
 
 
 def test_abbreviations_are_case_sensitive(linker: Linker) -> None:
@@ -135,7 +138,7 @@ def test_index_cache(linker: Linker, tmp_path: Path) -> None:
     first = Linker(linker.vocab, cache_dir=tmp_path)
     files = sorted(p.name for p in (tmp_path / "mesh").iterdir())
     assert len(files) == 1 and files[0].endswith("-index.marshal")
-    assert first.link("bevonium")[0].via == "C000002"  # builds and caches the second index
+    assert first.link("bevonium")[0].ui == "C000002"  # builds and caches the second index
     assert len(list((tmp_path / "mesh").iterdir())) == 2
     for f in (tmp_path / "mesh").iterdir():
         f.write_bytes(b"not marshal data")  # a corrupt cache is rebuilt, not an error
@@ -155,3 +158,79 @@ def test_index_cache_keeps_few_files(linker: Linker, tmp_path: Path) -> None:
         Linker(linker.vocab, branches=(f"C0{n}",), cache_dir=tmp_path, supplementary=False)
     kept = list((tmp_path / "mesh").glob("linker-*-index.marshal"))
     assert len(kept) == linker_module._KEEP_CACHES
+
+
+@pytest.fixture(scope="module")
+def conditions(linker: Linker) -> Linker:
+    return Linker(linker.vocab, kind="condition")
+
+
+@pytest.fixture(scope="module")
+def interventions(linker: Linker) -> Linker:
+    return Linker(linker.vocab, kind="intervention")
+
+
+def uis(linker: Linker, text: str) -> set[str]:
+    return {x.ui for x in linker.link(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "ui"),
+    [
+        ("Insomnia", "D007319"),  # terms of non-preferred concepts, from MeSH 2024
+        ("Opioid Use Disorder", "D009293"),
+        ("Alcohol Use Disorder", "D000437"),
+        ("Nicotine Dependence", "D014029"),
+        ("NSCLC", "D002289"),  # the initials of one descriptor's term
+        ("GVHD", "D006086"),
+        ("Human Immunodeficiency Virus", "D015658"),  # the organism as its infection
+        ("Covid19", "D000086382"),
+        ("Bladder Carcinoma", "D001749"),  # an organ's carcinoma as its neoplasm
+        ("Depression", "D003863"),  # F01
+    ],
+)
+def test_condition_kind_links(conditions: Linker, text: str, ui: str) -> None:
+    assert uis(conditions, text) == {ui}
+
+
+def test_whole_meaning_only(conditions: Linker) -> None:
+    """A word inside a phrase that has a descriptor is not linked on its own."""
+    assert uis(conditions, "Low Back Pain") == {"D017116"}  # not Pain (D010146)
+    assert uis(conditions, "Lumbar Spinal Stenosis") == {"D013130"}  # not Constriction
+
+
+def test_no_broader_beside_narrower(conditions: Linker) -> None:
+    # Lung Neoplasms (D008175) is an ancestor of Carcinoma, Non-Small-Cell Lung
+    assert uis(conditions, "Lung Cancer and Non-Small Cell Lung Cancer") == {"D002289"}
+    # two named things that are not one above the other both stay
+    assert uis(conditions, "Macular Edema Secondary to Retinal Vein Occlusion") == {
+        "D008269", "D012170"}
+
+
+def test_stage_and_course_words_add_nothing(conditions: Linker) -> None:
+    assert uis(conditions, "Recurrent Glioma") == {"D005910"}
+    assert uis(conditions, "Stage IIIA Lung Cancer AJCC v8") == {"D008175"}
+    assert uis(conditions, "Refractory Plasma Cell Myeloma") == {"D009101"}
+    assert uis(conditions, "Healthy Subjects") == set()
+
+
+def test_intervention_kind_stays_in_drugs(interventions: Linker, linker: Linker) -> None:
+    """Chemicals and drugs only, and not what MeSH also files as a technique."""
+    assert "D001336" in uis(linker, "CAR-T cells")  # every branch: Automobiles
+    assert "D001336" not in uis(interventions, "CAR-T cells")
+    assert uis(linker, "Placebo") == {"D010919"}
+    assert uis(interventions, "Placebo") == set()
+    assert uis(interventions, "Rabbit antithymocyte globulin") == {"D000961"}  # not Rabbits
+    assert uis(interventions, "Magnesium sulphate") == {"D008278"}
+    # Fluorescein and Fluoresceins normalise alike: the label written so wins
+    assert uis(interventions, "Fluorescein") == {"D019793"}
+
+
+@pytest.mark.parametrize("name", ["Gleevec", "Glivec", "STI571", "STI-571", "imatinib"])
+def test_brand_and_code_names(interventions: Linker, name: str) -> None:
+    assert uis(interventions, name) == {"D000068877"}
+
+
+def test_supplementary_concept_as_its_own_id(interventions: Linker) -> None:
+    [link] = interventions.link("pembrolizumab")
+    assert (link.ui, link.method, link.mapped_to) == ("C582435", "supplementary", ("D061067",))

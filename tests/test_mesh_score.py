@@ -2,14 +2,17 @@
 
 Runs ``scripts/score_linker.py`` on ``../shared/data/ctgov-v2`` (72 studies, 63 with condition
 browse terms). Reached with the default settings (condition branches C, F01, F03; nested
-heads; adjectives read as nouns): precision 0.895, recall 0.712 (tp 94, fp 11, fn 38); odd
-studies 0.893 / 0.746, even studies 0.898 / 0.677. The issue's target (0.95 / 0.75) is not
+heads; adjectives read as nouns) and the MeSH 2024 terms in the bundle: precision 0.896,
+recall 0.780 (tp 103, fp 12, fn 29); odd studies 0.885 / 0.806, even studies 0.907 / 0.754.
+The issue's target (0.95 / 0.75) is not
 reached: most misses are synonyms ClinicalTrials.gov takes from outside MeSH ("Atopic
-Dermatitis" → Eczema, "Alcohol Use Disorder" → Alcoholism), terms from keywords, or terms it
-adds for one record and not for another with the same text ("Neoplasms, Plasma Cell" for
-"Multiple Myeloma", "Hypertension" for "Pulmonary Arterial Hypertension"). Only 89 of the
-132 truth pairs are named in the conditions by any MeSH term at all (``--ceiling``), so a
-recall of 0.75 needs terms the text does not name.
+Dermatitis" → Eczema), terms from keywords, or terms it adds for one record and not for
+another with the same text ("Neoplasms, Plasma Cell" for "Multiple Myeloma", "Hypertension"
+for "Pulmonary Arterial Hypertension"). Only 98 of the 132 truth pairs are named in the
+conditions by any MeSH term at all (``--ceiling``).
+
+``--judged`` scores against trialkg's own judged set (``scripts/judged/``), which is what the
+linker is held to now (README, "How links are judged").
 """
 
 from __future__ import annotations
@@ -52,13 +55,13 @@ def test_counts(default_score: dict[str, float]) -> None:
 
 def test_reached_figures(default_score: dict[str, float]) -> None:
     assert default_score["precision"] >= 0.89
-    assert default_score["recall"] >= 0.71
+    assert default_score["recall"] >= 0.78
 
 
 def test_ceiling_of_named_terms(default_score: dict[str, float]) -> None:
     # e.g. NCT05809934's "Nonalcoholic Steatohepatitis" names none of its three truth terms
     # (Non-alcoholic Fatty Liver Disease, Fatty Liver, Fibrosis) in MeSH 2025's wording
-    assert default_score["named"] == 89
+    assert default_score["named"] == 98
     assert default_score["ceiling"] < 0.75
 
 
@@ -66,8 +69,8 @@ def test_split_halves() -> None:
     split = run_score("--split")
     assert split["odd_studies"] + split["even_studies"] == 63
     for half in ("odd", "even"):
-        assert split[f"{half}_precision"] >= 0.87
-        assert split[f"{half}_recall"] >= 0.67
+        assert split[f"{half}_precision"] >= 0.88
+        assert split[f"{half}_recall"] >= 0.75
     assert split["odd_tp"] + split["even_tp"] == split["tp"]
 
 
@@ -80,3 +83,35 @@ def test_beats_exact_matching_recall(default_score: dict[str, float]) -> None:
 @pytest.mark.xfail(strict=True, reason="issue 4 target (P>=0.95, R>=0.75) not reached yet")
 def test_issue_target(default_score: dict[str, float]) -> None:
     assert default_score["precision"] >= 0.95 and default_score["recall"] >= 0.75
+
+
+@pytest.fixture(scope="module")
+def judged() -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "score_linker.py"), "--judged", "--figures"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )
+    return {k: float(v) for k, v in re.findall(r"^(\w+)\t([\d.]+)$", done.stdout, re.MULTILINE)}
+
+
+def test_judged_set_covers_every_condition_string(judged: dict[str, float]) -> None:
+    assert judged["condition_all_items"] == 310
+    assert judged["condition_A_items"] + judged["condition_B_items"] == 310
+    assert judged["intervention_all_items"] == 144
+
+
+def test_judged_figures_both_halves(judged: dict[str, float]) -> None:
+    """Measured: conditions A 0.954 / 0.906, B 0.940 / 0.848; interventions A 0.957 / 0.918,
+    B 0.930 / 0.892 (precision / recall against the judgements)."""
+    for half in ("A", "B"):
+        assert judged[f"condition_{half}_jp"] >= 0.93
+        assert judged[f"condition_{half}_jr"] >= 0.84
+        assert judged[f"intervention_{half}_jp"] >= 0.92
+        assert judged[f"intervention_{half}_jr"] >= 0.88
+    # the linker beats the registry's own mapping judged by the same rules, on precision
+    assert judged["condition_all_jp"] > judged["condition_all_op"] + 0.2
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17 targets (P>=0.95, R>=0.90) not reached on B")
+def test_issue_17_condition_target(judged: dict[str, float]) -> None:
+    assert judged["condition_B_jp"] >= 0.95 and judged["condition_B_jr"] >= 0.90

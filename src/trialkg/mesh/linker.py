@@ -14,14 +14,24 @@ How a link was found (:attr:`MeshLink.method`):
     case-sensitively, and only when that abbreviation belongs to one descriptor;
 ``salt``
     a drug's base name: the descriptor's preferred term without its salt or ester word
-    ("imatinib" → Imatinib Mesylate), only when no other descriptor has that name;
+    ("abiraterone" → Abiraterone Acetate), only when no other descriptor has that name;
 ``supplementary``
-    the whole text is the name (or a synonym) of a supplementary concept record, linked to
-    the descriptors that record is mapped to (``via`` holds the record's UI);
+    the whole text is the name (or a synonym) of a supplementary concept record: the link is
+    the record's own ``C…`` UI, and :attr:`MeshLink.mapped_to` holds the descriptors NLM maps
+    it to;
 ``derived``
     with ``derived=True`` only: a word is the adjective of a one-word term ("Recurrent" →
     Recurrence, "Nephrotic" → Nephrosis, "Ulcerative" → Ulcer), as ClinicalTrials.gov's
     condition browse reads them, wherever the word stands.
+
+"Carcinoma" ending a phrase that names no descriptor is read as "neoplasm", as MeSH's own
+terms read "Breast Carcinoma" ("Bladder Carcinoma" → Urinary Bladder Neoplasms, not
+Carcinoma alone). Upper-case words that are the initials of one descriptor's term ("NSCLC",
+"OSA") link as ``abbreviation`` when no other descriptor's term has the same initials.
+
+Only the whole meaning counts: a term inside a longer match is not linked on its own
+("Pain" in "Low Back Pain"), and a descriptor broader than another one linked from the same
+text is dropped (no Neoplasms beside Carcinoma, Non-Small-Cell Lung).
 
 With ``branches`` that leave out organisms (tree B), an organism's name stands for the
 infection it causes when MeSH has "<organism> Infection" as a term ("SARS-CoV-2" → COVID-19,
@@ -33,11 +43,11 @@ links only to the one whose preferred term it is, or not at all. Indexes are bui
 :class:`Linker`; the supplementary index (323,000 names) on first need.
 
 >>> from trialkg.mesh.load import load_vocabulary
->>> linker = Linker(load_vocabulary())
+>>> linker = Linker(load_vocabulary(), kind="all")
 >>> [(x.ui, x.method) for x in linker.link("Desmoid")]
 [('D018222', 'exact')]
->>> [(x.ui, x.label, x.method) for x in linker.link("imatinib")]
-[('D000068877', 'Imatinib Mesylate', 'salt')]
+>>> [(x.ui, x.label, x.method) for x in linker.link("abiraterone")]
+[('D000069501', 'Abiraterone Acetate', 'salt')]
 """
 
 from __future__ import annotations
@@ -52,6 +62,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, cast
 
+from trialkg.mesh.kinds import KINDS, LinkKind
 from trialkg.mesh.normalise import tokens, variants, words
 from trialkg.mesh.vocabulary import MeshVocabulary
 
@@ -59,7 +70,7 @@ __all__ = ["METHODS", "Linker", "MeshLink"]
 
 _T = TypeVar("_T")
 #: Bump when the layout of the cached indexes changes.
-_INDEX_FORMAT = 2
+_INDEX_FORMAT = 3
 #: How many cached index sets to keep (per part) in a cache directory.
 _KEEP_CACHES = 3
 
@@ -85,13 +96,14 @@ _GENERIC_HEADS = frozenset({"disease", "disorder", "syndrome", "neoplasm", "cond
 
 
 class MeshLink(NamedTuple):
-    """One link from text to a descriptor."""
+    """One link from text to a descriptor, or to a supplementary concept record (``C…``)
+    with the descriptors it is mapped to in ``mapped_to``."""
 
     ui: str
     label: str
     method: str
     matched_text: str
-    via: str | None = None
+    mapped_to: tuple[str, ...] = ()
 
 
 _SIMPLE_WORD = re.compile(r"[a-z0-9]+")
@@ -101,23 +113,63 @@ def _simple_key(text: str) -> str:
     return " ".join(_SIMPLE_WORD.findall(text.lower()))
 
 
+def _merge_numbers(key: tuple[str, ...]) -> tuple[str, ...]:
+    """A number joined to the word before it, as people write "COVID19" for "COVID-19".
+
+    >>> _merge_numbers(("covid", "19")), _merge_numbers(("type", "2", "diabetes"))
+    (('covid19',), ('type2', 'diabetes'))
+    """
+    out: list[str] = []
+    for word in key:
+        if out and word.isdigit() and out[-1].isalpha():
+            out[-1] += word
+        else:
+            out.append(word)
+    return tuple(out)
+
+
+_INITIAL_WORD = re.compile(r"[A-Za-z0-9]+")
+#: Words a term's initials skip ("Graft vs Host Disease" is GVHD, "Disorders of …" drop "of").
+_SKIP_INITIAL = frozenset({"of", "the", "and", "in", "with", "to", "for", "by", "or"})
+
+
+def _initials(term: str) -> str | None:
+    """The upper-case initials of a term of three to six words, hyphenated parts counted
+    ("Non-Small-Cell Lung Carcinoma" → NSCLC); None for shorter or inverted terms.
+
+    >>> _initials("Obstructive Sleep Apnea"), _initials("Lung Neoplasms")
+    ('OSA', None)
+    """
+    if "," in term:
+        return None
+    parts = [w for w in _INITIAL_WORD.findall(term) if w.lower() not in _SKIP_INITIAL]
+    if not 3 <= len(parts) <= 6 or any(w.isdigit() for w in parts):
+        return None
+    return "".join(w[0] for w in parts).upper()
+
+
 class _Hit(NamedTuple):
     start: int  # word index
     end: int
     ui: str
     method: str
-    via: str | None = None
 
 
 def _resolve(candidates: dict[tuple[str, ...], set[str]],
-             preferred: dict[tuple[str, ...], set[str]]) -> dict[tuple[str, ...], str]:
-    """Keep a key when one descriptor owns it (or exactly one has it as preferred term)."""
+             preferred: dict[tuple[str, ...], set[str]],
+             literal: dict[tuple[str, ...], set[str]] | None = None,
+             ) -> dict[tuple[str, ...], str]:
+    """Keep a key when one descriptor owns it, or exactly one has it as preferred term, or
+    of those exactly one's preferred term is the key as written (Fluorescein, not the
+    Fluoresceins that normalise to the same key)."""
     out: dict[tuple[str, ...], str] = {}
     for key, uis in candidates.items():
         if len(uis) == 1:
             out[key] = next(iter(uis))
         else:
             owners = preferred.get(key, set()) & uis
+            if len(owners) > 1 and literal is not None:
+                owners &= literal.get(key, set())
             if len(owners) == 1:
                 out[key] = next(iter(owners))
     return out
@@ -126,8 +178,10 @@ def _resolve(candidates: dict[tuple[str, ...], set[str]],
 class Linker:
     """Links text to the descriptors of one vocabulary.
 
-    ``branches`` limits links to descriptors with a tree number under one of these prefixes
-    (``("C", "F03")`` for diseases and mental disorders); None allows every descriptor.
+    ``kind`` (:data:`~trialkg.mesh.kinds.KINDS`: ``condition``, ``intervention``, ``any``,
+    ``all``; default ``all``) sets the branches a link may go to and those that rule a
+    descriptor out. ``branches``, when given, replaces the kind's branches: links go only to
+    descriptors with a tree number under one of these prefixes (``("C", "F03")``).
     ``nested`` also reports a one-word term that is the head of a longer match ("Dermatitis"
     in "Atopic Dermatitis", "Carcinoma" in "Hepatocellular Carcinoma"), as a ``partial``
     link, unless it is a generic head (disease, disorder, syndrome, neoplasm, condition);
@@ -141,6 +195,7 @@ class Linker:
         self,
         vocab: MeshVocabulary,
         *,
+        kind: str = "all",
         branches: Iterable[str] | None = None,
         supplementary: bool = True,
         nested: bool = False,
@@ -148,12 +203,16 @@ class Linker:
         cache_dir: Path | None = None,
     ) -> None:
         self.vocab = vocab
-        self._branches = tuple(branches) if branches is not None else None
+        base = KINDS[kind]
+        self.kind = base if branches is None else LinkKind(
+            "branches", tuple(branches), (), "the given branches")
+        self._branches = self.kind.branches
         self._use_supplementary = supplementary
         self._nested = nested
         self._derived = derived
         self._cache_stem = self._cache_stem_for(cache_dir)
-        self._supplementary_index: dict[str, tuple[str, tuple[str, ...]]] | None = None
+        self._supplementary_index: dict[str, tuple[str, str, tuple[str, ...]]] | None = None
+        self._ancestors: dict[str, set[str]] = {}
         (
             self._index,
             self._unordered,
@@ -162,6 +221,7 @@ class Linker:
             self._pathogens,
             self._organisms,
             self._adjectives,
+            self._initials,
         ) = self._cached("index", self._build)
 
     def _build(
@@ -174,12 +234,15 @@ class Linker:
         dict[tuple[str, ...], str],
         frozenset[tuple[str, ...]],
         dict[str, str],
+        dict[str, str],
     ]:
         vocab = self.vocab
         candidates: dict[tuple[str, ...], set[str]] = {}
         preferred: dict[tuple[str, ...], set[str]] = {}
         abbreviations: dict[str, set[str]] = {}
         salts: dict[tuple[str, ...], set[str]] = {}
+        initials: dict[str, set[str]] = {}
+        literal: dict[tuple[str, ...], set[str]] = {}
         for d in vocab.descriptors():
             if not self._allowed(d.tree_numbers):
                 continue
@@ -191,10 +254,20 @@ class Linker:
                     candidates.setdefault(key, set()).add(d.ui)
                     if term == d.label:
                         preferred.setdefault(key, set()).add(d.ui)
+                        if key == tuple(_SIMPLE_WORD.findall(term.lower())):
+                            literal.setdefault(key, set()).add(d.ui)
+                letters = _initials(term)
+                if letters:
+                    initials.setdefault(letters, set()).add(d.ui)
             label_tokens = tokens(d.label)
             if len(label_tokens) >= 2 and label_tokens[-1] in _SALTS:
                 salts.setdefault(label_tokens[:-1], set()).add(d.ui)
-        index = _resolve(candidates, preferred)
+        for table in (candidates, preferred):
+            for key, uis in list(table.items()):
+                merged = _merge_numbers(key)
+                if merged != key:
+                    table.setdefault(merged, set()).update(uis)
+        index = _resolve(candidates, preferred, literal)
         # the same words in any order ("Lung Non-Small Cell Carcinoma"), for 2+ word terms
         unordered: dict[tuple[str, ...], set[str]] = {}
         unordered_preferred: dict[tuple[str, ...], set[str]] = {}
@@ -215,6 +288,7 @@ class Linker:
             pathogens,
             organisms,
             self._adjective_index(index),
+            {a: next(iter(u)) for a, u in initials.items() if len(u) == 1},
         )
 
     def _cache_stem_for(self, cache_dir: Path | None) -> Path | None:
@@ -224,12 +298,13 @@ class Linker:
         if cache_dir is None or source is None or not source.is_dir():
             return None
         stamp: list[Any] = [_INDEX_FORMAT, str(source.resolve()), self.vocab.version,
-                            self._branches]
+                            self._branches, self.kind.exclude]
         for f in sorted(source.iterdir()):
             st = f.stat()
             stamp.append([f.name, st.st_size, st.st_mtime_ns])
         code = hashlib.sha256()
-        for module in (__file__, Path(__file__).with_name("normalise.py")):
+        for module in (__file__, Path(__file__).with_name("normalise.py"),
+                       Path(__file__).with_name("kinds.py")):
             code.update(Path(module).read_bytes())
         stamp.append(code.hexdigest())
         digest = hashlib.sha256(json.dumps(stamp).encode("utf-8")).hexdigest()[:16]
@@ -266,7 +341,8 @@ class Linker:
         vocab: MeshVocabulary, index: dict[tuple[str, ...], str]
     ) -> tuple[dict[tuple[str, ...], str], frozenset[tuple[str, ...]]]:
         """Organism names (tree B, outside the allowed branches) → the infection they cause,
-        when MeSH has "<organism> Infection" as a term ("SARS-CoV-2" → COVID-19); and every
+        when MeSH has "<any name of the organism> Infection" as a term ("SARS-CoV-2" →
+        COVID-19, "Human Immunodeficiency Virus" → HIV Infections through "HIV"); and every
         organism name of two or more words, to tell a name's last word ("Virus" in "Human
         Immunodeficiency Virus") from a name on its own."""
         out: dict[tuple[str, ...], str] = {}
@@ -274,12 +350,13 @@ class Linker:
         for d in vocab.descriptors():
             if not any(tn.startswith("B") for tn in d.tree_numbers):
                 continue
-            for term in (d.label, *d.entry_terms):
-                for key in variants(term):
-                    if len(key) > 1:
-                        names.add(key)
-                    infection = index.get((*key, "infection"))
-                    if infection is not None and key not in index:
+            keys = [key for term in (d.label, *d.entry_terms) for key in variants(term)]
+            names.update(key for key in keys if len(key) > 1)
+            infection = next((ui for key in keys
+                              if (ui := index.get((*key, "infection"))) is not None), None)
+            if infection is not None:
+                for key in keys:
+                    if key not in index:
                         out.setdefault(key, infection)
         return out, frozenset(names)
 
@@ -306,12 +383,11 @@ class Linker:
         return any(norm[k:end] in self._organisms for k in range(max(0, end - _MAX_WORDS), start))
 
     def _allowed(self, tree_numbers: Iterable[str]) -> bool:
-        if self._branches is None:
-            return True
-        return any(tn.startswith(self._branches) for tn in tree_numbers)
+        return self.kind.allows(tree_numbers)
 
-    def _supplementary(self) -> dict[str, tuple[str, tuple[str, ...]]]:
-        """Names of supplementary records → (record UI, descriptors), built on first need.
+    def _supplementary(self) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+        """Names of supplementary records → (record UI, name, descriptors), built on first
+        need.
 
         Keys are lower-cased words only (no plural or spelling rules): 323,000 names are
         indexed in about a second that way, five times faster than with :func:`tokens`.
@@ -320,11 +396,11 @@ class Linker:
             self._supplementary_index = self._cached("supplementary", self._build_supplementary)
         return self._supplementary_index
 
-    def _build_supplementary(self) -> dict[str, tuple[str, tuple[str, ...]]]:
-        index: dict[str, tuple[str, tuple[str, ...]]] = {}
+    def _build_supplementary(self) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+        index: dict[str, tuple[str, str, tuple[str, ...]]] = {}
         ambiguous: set[str] = set()
         allowed = {d.ui for d in self.vocab.descriptors() if self._allowed(d.tree_numbers)}
-        for record in self.vocab.supplementary_records():
+        for record in self.vocab.iter_supplementary():
             targets = tuple(ui for ui in record.mapped_to if ui in allowed)
             if not targets:
                 continue
@@ -332,9 +408,9 @@ class Linker:
                 key = _simple_key(name)
                 if not key:
                     continue
-                if key in index and index[key][1] != targets:
+                if key in index and index[key][0] != record.ui:
                     ambiguous.add(key)
-                index.setdefault(key, (record.ui, targets))
+                index.setdefault(key, (record.ui, record.name, targets))
         for key in ambiguous:
             del index[key]
         return index
@@ -364,6 +440,8 @@ class Linker:
             for j in range(min(n, i + _MAX_WORDS), i, -1):
                 window = norm[i:j]
                 ui = self._index.get(window)
+                if ui is None and j - i > 1 and window[-1] == "carcinoma":
+                    ui = self._index.get((*window[:-1], "neoplasm"))  # "Bladder Carcinoma"
                 if ui is None:
                     ui = self._pathogens.get(window)
                     if ui is not None and self._organism_tail(norm, i, j):
@@ -382,6 +460,8 @@ class Linker:
             original = text[spans[i][0] : spans[i][1]]
             if original in self._abbreviations:
                 hits.append(_Hit(i, i + 1, self._abbreviations[original], "abbreviation"))
+            elif original.isupper() and original.isalpha() and original in self._initials:
+                hits.append(_Hit(i, i + 1, self._initials[original], "abbreviation"))
         if any(h.method == "exact" for h in hits):
             return self._choose(text, spans, hits)
         # the whole text as a drug's base name or a supplementary record's name is more
@@ -392,8 +472,12 @@ class Linker:
         if self._use_supplementary:
             found = self._supplementary().get(_simple_key(text))
             if found is not None:
-                whole = [_Hit(0, n, ui, "supplementary", found[0]) for ui in found[1]]
-                return self._choose(text, spans, whole)
+                record_ui, name, targets = found
+                matched = text[spans[0][0] : spans[-1][1]]
+                return [MeshLink(record_ui, name, "supplementary", matched, targets)]
+        if not hits and n > 1 and norm[-1] == "neoplasm" and ("neoplasm",) in self._index:
+            # "Advanced Malignant Solid Neoplasm", "Solid Tumor": a neoplasm, nothing narrower
+            hits = [_Hit(n - 1, n, self._index[("neoplasm",)], "partial")]
         return self._choose(text, spans, hits)
 
     def _is_head(
@@ -433,13 +517,16 @@ class Linker:
         inside: list[_Hit] = []
         for hit in sorted(hits, key=lambda h: (-(h.end - h.start), h.start)):
             covered = set(range(hit.start, hit.end))
-            same = [c for c in chosen if (c.start, c.end) == (hit.start, hit.end)]
-            if covered & taken and not (same and hit.method == "supplementary"):
+            if covered & taken:
                 if self._nested and self._is_head(hit, chosen, norm, inverted):
                     inside.append(hit._replace(method="partial"))
                 continue
             taken |= covered
             chosen.append(hit)
+        # no broader descriptor beside a more specific one (unless asked for nested heads)
+        if not self._nested and len(chosen) > 1:
+            broader = set().union(*(self._ancestors_of(h.ui) for h in chosen))
+            chosen = [h for h in chosen if h.ui not in broader]
         chosen += inside
         out: list[MeshLink] = []
         seen: set[str] = set()
@@ -449,8 +536,14 @@ class Linker:
             seen.add(hit.ui)
             d = self.vocab.descriptor(hit.ui)
             matched = text[spans[hit.start][0] : spans[hit.end - 1][1]]
-            out.append(MeshLink(hit.ui, d.label if d else "", hit.method, matched, hit.via))
+            out.append(MeshLink(hit.ui, d.label if d else "", hit.method, matched))
         return out
+
+    def _ancestors_of(self, ui: str) -> set[str]:
+        found = self._ancestors.get(ui)
+        if found is None:
+            found = self._ancestors[ui] = self.vocab.ancestors(ui)
+        return found
 
     def link_many(self, texts: Iterable[str]) -> list[list[MeshLink]]:
         """:meth:`link` for each text."""

@@ -71,7 +71,9 @@ def _load(directory: Path) -> MeshVocabulary:
     if not descriptors_file.is_file():
         raise MeshError(f"{directory}: not a MeSH vocabulary directory (no {DESCRIPTORS_FILE})")
     version_file = directory / VERSION_FILE
-    version = version_file.read_text("utf-8").strip() if version_file.is_file() else "unknown"
+    releases = version_file.read_text("utf-8").split() if version_file.is_file() else []
+    version = releases[0] if releases else "unknown"
+    earlier = releases[1] if len(releases) > 1 else None
     with open_text(descriptors_file) as lines:
         descriptors = list(read_descriptors(lines, str(descriptors_file)))
     supplementary_file = directory / SUPPLEMENTARY_FILE
@@ -84,4 +86,4 @@ def _load(directory: Path) -> MeshVocabulary:
                                           only=only)
 
     return MeshVocabulary(descriptors, supplementary, version=version, source=str(directory),
-                          supplementary_lookup=supplementary)
+                          supplementary_lookup=supplementary, earlier_release=earlier)

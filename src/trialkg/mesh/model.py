@@ -19,6 +19,11 @@ SCR_KINDS = ("Chemical", "Disease", "Protocol", "Organism", "Anatomy", "Populati
 class Descriptor(NamedTuple):
     """One MeSH descriptor (``D…``).
 
+    ``entry_terms`` holds every term of every concept of the descriptor but the preferred one.
+    ``earlier_terms`` names those of them that come from an earlier release than the
+    vocabulary's own (:attr:`MeshVocabulary.earlier_release
+    <trialkg.mesh.vocabulary.MeshVocabulary.earlier_release>`): the bundled MeSH 2025 takes
+    its non-preferred concepts' terms from MeSH 2024.
     ``broader`` holds parents stated by the source itself (NLM RDF, SPARQL enrichment); the
     vocabulary adds the parents implied by tree numbers.
     """
@@ -28,6 +33,7 @@ class Descriptor(NamedTuple):
     entry_terms: tuple[str, ...] = ()
     tree_numbers: tuple[str, ...] = ()
     broader: tuple[str, ...] = ()
+    earlier_terms: tuple[str, ...] = ()
 
 
 class SupplementaryRecord(NamedTuple):

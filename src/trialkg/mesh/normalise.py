@@ -39,6 +39,7 @@ _BRITISH = (
     ("diarrhoea", "diarrhea"),
     ("anaesth", "anesth"),
     ("coeliac", "celiac"),
+    ("sulph", "sulf"),
 )
 #: Words that mean the same in disease names ("Lung Cancer", "Brain Tumor": Neoplasms).
 _SYNONYMS = {"cancer": "neoplasm", "tumor": "neoplasm"}

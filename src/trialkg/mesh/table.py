@@ -2,10 +2,12 @@
 
 A vocabulary directory holds
 
-* ``descriptors.tsv.gz`` — ``UI, label, entry terms, tree numbers, broader`` (lists
-  ``|``-separated; the last column is optional and holds parents the source stated);
+* ``descriptors.tsv.gz`` — ``UI, label, entry terms, tree numbers, broader, earlier terms``
+  (lists ``|``-separated; the last two columns are optional: parents the source stated, and
+  terms taken from an earlier release than the table's own);
 * ``supplementary.tsv.xz`` (optional) — ``UI, name, synonyms, mapped-to descriptors, kind``;
-* ``VERSION`` — the MeSH release (``2025``), one line.
+* ``VERSION`` — the MeSH release (``2025``) on the first line; a second line, when the table
+  has earlier terms, names their release (``2024``).
 
 >>> import io
 >>> row = "D018222\\tFibromatosis, Aggressive\\tDesmoid|Desmoids\\tC04.557.450.565.590.340.410\\n"
@@ -68,7 +70,9 @@ def read_descriptors(lines: Iterable[str], source: str) -> Iterator[Descriptor]:
             broader = tuple(normalise_mesh_id(b) for b in _split(cols[4])) if len(cols) > 4 else ()
         except MeshError as exc:
             raise MeshError(f"{source}, line {n}: {exc}") from None
-        yield Descriptor(ui, cols[1], _split(cols[2]), _split(cols[3]), broader)
+        earlier = _split(cols[5]) if len(cols) > 5 else ()
+        yield Descriptor(ui, cols[1], _split(cols[2]) + earlier, _split(cols[3]), broader,
+                         earlier)
 
 
 def read_supplementary(
@@ -136,21 +140,29 @@ def write_table(
     supplementary: Iterable[SupplementaryRecord] | None,
     *,
     version: str,
+    earlier_release: str | None = None,
     keep_synonyms: bool = True,
 ) -> None:
-    """Write a vocabulary directory (sorted rows, so the same input gives the same bytes)."""
+    """Write a vocabulary directory (sorted rows, so the same input gives the same bytes).
+
+    A descriptor's ``earlier_terms`` go to the last column, apart from the release's own
+    entry terms; ``earlier_release`` names their release (the second line of ``VERSION``).
+    """
     directory.mkdir(parents=True, exist_ok=True)
 
     def descriptor_rows() -> Iterator[str]:
         for d in sorted(descriptors, key=lambda d: d.ui):
+            earlier = set(d.earlier_terms)
             cols = [
                 d.ui,
                 _join([d.label], d.ui),
-                _join(d.entry_terms, d.ui),
+                _join((t for t in d.entry_terms if t not in earlier), d.ui),
                 _join(d.tree_numbers, d.ui),
             ]
-            if d.broader:
+            if d.broader or earlier:
                 cols.append(_join(d.broader, d.ui))
+            if earlier:
+                cols.append(_join(d.earlier_terms, d.ui))
             yield "\t".join(cols) + "\n"
 
     def supplementary_rows(records: Iterable[SupplementaryRecord]) -> Iterator[str]:
@@ -163,4 +175,5 @@ def write_table(
     _atomic_write(directory / DESCRIPTORS_FILE, descriptor_rows())
     if supplementary is not None:
         _atomic_write(directory / SUPPLEMENTARY_FILE, supplementary_rows(supplementary))
-    _atomic_write(directory / VERSION_FILE, [version + "\n"])
+    lines = [version + "\n"] + ([earlier_release + "\n"] if earlier_release else [])
+    _atomic_write(directory / VERSION_FILE, lines)

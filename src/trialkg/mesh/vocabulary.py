@@ -45,6 +45,8 @@ class MeshVocabulary:
     ``supplementary_lookup(uis)``, when given, reads only the records with these UIs, for
     :meth:`supplementary_for` while the whole table is not loaded.
     ``source`` names the directory or file read; empty for vocabularies built in memory.
+    ``earlier_release`` names the release of descriptors' ``earlier_terms`` (the bundled
+    MeSH 2025 takes the terms of non-preferred concepts from MeSH 2024), None without any.
     """
 
     def __init__(
@@ -57,8 +59,10 @@ class MeshVocabulary:
         source: str = "",
         supplementary_lookup: Callable[[Collection[str]], Iterable[SupplementaryRecord]]
         | None = None,
+        earlier_release: str | None = None,
     ) -> None:
         self.version = version
+        self.earlier_release = earlier_release
         self.source = source
         self._descriptors: dict[str, Descriptor] = {d.ui: d for d in descriptors}
         self._supplementary_loader = supplementary if callable(supplementary) else None
@@ -153,6 +157,14 @@ class MeshVocabulary:
         for ui in sorted(table):
             yield table[ui]
 
+    def iter_supplementary(self) -> Iterator[SupplementaryRecord]:
+        """Every supplementary record in no set order, for one pass: a table not loaded yet
+        is streamed and not kept (the linker's index needs no second copy of 323,000)."""
+        if self._supplementary is None and self._supplementary_loader is not None:
+            yield from self._supplementary_loader()
+        else:
+            yield from self._supplementary_table().values()
+
     def extended(self, descriptors: Iterable[Descriptor]) -> MeshVocabulary:
         """A new vocabulary with these descriptors added (they win over existing ones)."""
         merged = dict(self._descriptors)
@@ -169,4 +181,4 @@ class MeshVocabulary:
         # no source: the result is not what any file holds (and must not share its caches)
         lookup = self._supplementary_lookup if self._supplementary is None else None
         return MeshVocabulary(merged.values(), supplementary, version=self.version,
-                              supplementary_lookup=lookup)
+                              supplementary_lookup=lookup, earlier_release=self.earlier_release)

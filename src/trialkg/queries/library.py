@@ -77,9 +77,11 @@ def _as_param(raw: object, where: str) -> Param:
     if not isinstance(raw, dict):
         raise QueryError(f"{where}: each parameter must be a mapping with name and type")
     unknown = set(raw) - {"name", "type", "description", "required", "default", "values",
-                          "binds", "fields"}
+                          "binds", "fields", "kind"}
     if unknown:
         raise QueryError(f"{where}: unknown parameter keys {sorted(unknown)}")
+    if raw.get("kind") not in (None, "condition", "intervention"):
+        raise QueryError(f"{where}: kind must be condition or intervention (linker kinds)")
     default = raw.get("default")
     if isinstance(default, bool):
         default = "true" if default else "false"
@@ -92,6 +94,7 @@ def _as_param(raw: object, where: str) -> Param:
         values=tuple(str(v) for v in raw.get("values", ()) or ()),
         binds=str(raw.get("binds", "trial")),
         fields=tuple(str(f) for f in raw.get("fields", ()) or ()),
+        kind=None if raw.get("kind") is None else str(raw.get("kind")),
     )
 
 
@@ -200,7 +203,7 @@ def _example_problems(q: StoredQuery) -> list[str]:
     from trialkg.queries.run import bind
 
     try:
-        bind(q, pairs_to_dict(pairs), resolver=lambda name: ["D000001"],
+        bind(q, pairs_to_dict(pairs), resolver=lambda name, kind: ["D000001"],
              searcher=lambda text, fields: [])
     except (ParameterError, QueryError) as exc:
         return [f"example: {exc}"]

@@ -39,8 +39,9 @@ __all__ = [
     "status_code",
 ]
 
-#: Resolves a MeSH name to descriptor UIs (empty when nothing matches).
-MeshResolver = Callable[[str], Sequence[str]]
+#: Resolves a MeSH name to descriptor UIs (empty when nothing matches), given the kind of
+#: link the parameter takes (``condition``, ``intervention``; None: any), as the linker has them.
+MeshResolver = Callable[[str, str | None], Sequence[str]]
 #: Runs a full-text search (text, fields) on the store's index: the matching trials' IRIs.
 TextSearcher = Callable[[str, Sequence[str]], Sequence[str]]
 #: What a ``text`` parameter binds when no trial matches: an IRI nothing has, so no row.
@@ -62,6 +63,7 @@ class Param:
     #: a ``text`` parameter: the variable its matching trials bind, and the fields searched
     binds: str = "trial"
     fields: tuple[str, ...] = ()
+    kind: str | None = None  # of a ``mesh`` parameter: condition or intervention (linker kinds)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -76,6 +78,8 @@ class Param:
         if self.type == "text":
             out["binds"] = self.binds
             out["fields"] = list(self.fields)
+        if self.kind:
+            out["kind"] = self.kind
         return out
 
 
@@ -148,7 +152,7 @@ def _mesh(name: str, value: str, _p: Param | None, resolver: MeshResolver | None
         pass
     if not text or resolver is None:
         raise _fail(name, "a MeSH id such as D003924 (names cannot be resolved here)", value)
-    uis = list(dict.fromkeys(resolver(text)))
+    uis = list(dict.fromkeys(resolver(text, _p.kind if _p is not None else None)))
     if not uis:
         raise _fail(name, "a MeSH id, or a MeSH descriptor's name or synonym", value)
     return [ox.NamedNode(MESH + normalise_mesh_id(ui)) for ui in uis]

