@@ -92,9 +92,11 @@ def link(
         for x in links:
             rows.append([text, x.ui, x.label, x.method, x.matched_text or "",
                          " ".join(x.mapped_to)])
+    header = ["text", "UI", "label", "how", "matched text", "maps to"]
+    if not any(row[-1] for row in rows):  # no supplementary concept: no "maps to" column
+        header, rows = header[:-1], [row[:-1] for row in rows]
     # the plain table of every other command: whole values when piped, wrapped in a terminal
-    click.echo(table_for(sys.stdout, ["text", "UI", "label", "how", "matched text", "maps to"],
-                         rows))
+    click.echo(table_for(sys.stdout, header, rows))
 
 
 @mesh.command()
