@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 REAL_RECORD_PARAMS: dict[str, dict[str, str]] = {
+    "adverse-events-for-drug": {'intervention': 'D000068582', 'serious': 'true'},
     "eligibility-for-condition": {'condition': 'D003924'},
     "primary-outcome-results": {'trial': 'NCT02552212'},
     "response-rates": {'intervention': 'D000068582', 'condition': 'D000089183'},
