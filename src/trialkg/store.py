@@ -585,10 +585,11 @@ class Batch:
     """
 
     def __init__(self, store: TrialStore, report: IngestReport, size: int,
-                 tally: SummaryTally | None = None) -> None:
+                 tally: SummaryTally | None = None, *, max_quads: int = BATCH_QUADS) -> None:
         self.store = store
         self.report = report
         self.size = size
+        self.max_quads = max_quads
         self.tally = tally
         self.new: dict[str, list[ox.Quad] | bytes] = {}
         self.changed: dict[str, list[ox.Quad] | bytes] = {}
@@ -607,10 +608,10 @@ class Batch:
             counts: Counts | None = None) -> None:
         """Add one record (the caller commits first if its graph is pending already).
 
-        The batch is committed first if this record would take it over
-        :data:`BATCH_QUADS`, so a batch only exceeds it when one record alone does.
+        The batch is committed first if this record would take it over ``max_quads``
+        (:data:`BATCH_QUADS`), so a batch only exceeds it when one record alone does.
         """
-        if self.counts and self.quads + count > BATCH_QUADS:
+        if self.counts and self.quads + count > self.max_quads:
             self.commit()
         (self.new if new else self.changed)[graph] = quads
         self.counts[graph] = count
@@ -620,7 +621,7 @@ class Batch:
         self.mesh_ids.update(mesh_ids)
         if trial is not None:
             self.trials[graph] = (trial, counts)
-        if (len(self.counts) >= self.size or self.quads >= BATCH_QUADS
+        if (len(self.counts) >= self.size or self.quads >= self.max_quads
                 or self.replaced_quads >= REPLACE_QUADS):
             self.commit()
 
