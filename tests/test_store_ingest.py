@@ -14,7 +14,7 @@ from rdflib.compare import isomorphic
 from tests.conftest import DATA, run_cli
 from trialkg.iris import TKG, study_graph_iri, trial_iri
 from trialkg.sources import read_paths
-from trialkg.store import TrialStore
+from trialkg.store import Batch, IngestReport, Prepared, TrialStore, prepare_record, record_key
 
 SITE = ox.NamedNode(TKG + "site")
 
@@ -35,6 +35,31 @@ def test_each_study_in_its_own_graph_with_provenance() -> None:
     assert source.object.value.endswith("NCT99000001.json")
     assert not any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
                    for q in store.store)
+
+
+def test_a_batch_is_committed_before_a_study_would_take_it_over_its_quads() -> None:
+    """A batch stays under its quad cap (the bulk loader's atomic chunk): the study that
+    would take it over waits for the next batch, whole."""
+    store = TrialStore.memory()
+    prepared = []
+    for item in read_paths([DATA / "ctgov-v2"]):
+        assert not isinstance(item, Exception)
+        graph, version = record_key(item)
+        outcome = prepare_record(item, graph, version, (None, None))
+        assert isinstance(outcome, Prepared)
+        prepared.append(outcome)
+    first, second = prepared
+    report = IngestReport()
+    batch = Batch(store, report, 100, max_quads=first.count + 1)
+    for p in prepared:
+        batch.add(p.graph, p.new, p.quads, p.count, p.mesh_ids)
+    # the first study went in alone; the second is pending, not half-written
+    assert store.study_ids() == ["NCT99000001"]
+    assert (report.loaded, report.triples) == (1, first.count)
+    assert second.graph in batch and batch.quads == second.count
+    batch.commit()
+    assert store.study_ids() == ["NCT99000001", "NCT99000002"]
+    assert report.triples == first.count + second.count
 
 
 def test_reingest_unchanged_is_skipped_and_changed_is_replaced(tmp_path: Path) -> None:

@@ -56,8 +56,10 @@ __all__ = ["BUFFER_FRAMES", "FRAME_BYTES", "WORKER_FROM_BYTES", "ingest_files", 
 WORKER_FROM_BYTES = 2 * 1024 * 1024
 #: The worker sends a frame when it holds this much N-Quads text (or 0.2 s have passed) ...
 FRAME_BYTES = 1024 * 1024
-#: ... and stops mapping while this many frames wait for the writer.
-BUFFER_FRAMES = 16
+#: ... and stops mapping while this many frames wait for the writer: enough for most of a
+#: batch (:data:`~trialkg.store.BATCH_QUADS`, about 190 MB of text for registry-shaped
+#: studies), so that the worker maps the next batch while the writer loads this one.
+BUFFER_FRAMES = 128
 _FLUSH_SECONDS = 0.2
 #: When the worker has nothing ready, the writer commits what it holds rather than wait idle,
 #: if that is at least this many quads, or half what it has committed so far (up to a full

@@ -67,9 +67,16 @@ _RECORD_VERSION = ox.NamedNode(TKG + "recordVersion")
 _RECORD_DIGEST = ox.NamedNode(TKG + "recordDigest")
 _TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _CLINICAL_TRIAL = ox.NamedNode(TKG + "ClinicalTrial")
-#: A batch is committed (one transaction) at this many studies or this many quads.
-BATCH_SIZE = 500
-BATCH_QUADS = 250_000
+#: A batch is committed (one transaction) at this many studies or this many quads. Each
+#: bulk-loaded batch lands in RocksDB as one new sorted file per index, which overlaps
+#: everything stored (the keys are hashes) and is merged into it by compaction: the fewer
+#: and larger the batches, the less the store is rewritten (benchmarks/store-write.md). A
+#: batch stays under Oxigraph's bulk-load chunk, so that it is still one atomic ingestion.
+BATCH_SIZE = 3_000
+BATCH_QUADS = 900_000
+#: Changed studies are replaced by one SPARQL update, whose text is parsed whole: a batch is
+#: also committed when its replacements reach this many quads.
+REPLACE_QUADS = 250_000
 #: Oxigraph's bulk loader splits its input in chunks of this many quads (one atomic file
 #: ingestion each); a batch must stay below it to be all or nothing.
 _BULK_CHUNK = 1_000_000
@@ -620,15 +627,17 @@ class Batch:
     """
 
     def __init__(self, store: TrialStore, report: IngestReport, size: int,
-                 tally: SummaryTally | None = None) -> None:
+                 tally: SummaryTally | None = None, *, max_quads: int = BATCH_QUADS) -> None:
         self.store = store
         self.report = report
         self.size = size
+        self.max_quads = max_quads
         self.tally = tally
         self.new: dict[str, list[ox.Quad] | bytes] = {}
         self.changed: dict[str, list[ox.Quad] | bytes] = {}
         self.counts: dict[str, int] = {}
         self.quads = 0
+        self.replaced_quads = 0
         self.mesh_ids: set[str] = set()
         #: graph → (trial, what its record adds to the summary) for the study records
         self.trials: dict[str, tuple[str, Counts | None]] = {}
@@ -639,14 +648,23 @@ class Batch:
     def add(self, graph: str, new: bool, quads: list[ox.Quad] | bytes, count: int,
             mesh_ids: Iterable[str], trial: str | None = None,
             counts: Counts | None = None) -> None:
-        """Add one record (the caller commits first if its graph is pending already)."""
+        """Add one record (the caller commits first if its graph is pending already).
+
+        The batch is committed first if this record would take it over ``max_quads``
+        (:data:`BATCH_QUADS`), so a batch only exceeds it when one record alone does.
+        """
+        if self.counts and self.quads + count > self.max_quads:
+            self.commit()
         (self.new if new else self.changed)[graph] = quads
         self.counts[graph] = count
         self.quads += count
+        if not new:
+            self.replaced_quads += count
         self.mesh_ids.update(mesh_ids)
         if trial is not None:
             self.trials[graph] = (trial, counts)
-        if len(self.counts) >= self.size or self.quads >= BATCH_QUADS:
+        if (len(self.counts) >= self.size or self.quads >= self.max_quads
+                or self.replaced_quads >= REPLACE_QUADS):
             self.commit()
 
     def commit(self) -> None:
@@ -716,6 +734,7 @@ class Batch:
         self.counts.clear()
         self.mesh_ids.clear()
         self.quads = 0
+        self.replaced_quads = 0
 
 
 def _as_quads(quads: list[ox.Quad] | bytes) -> list[ox.Quad]:

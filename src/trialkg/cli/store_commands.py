@@ -44,7 +44,8 @@ GRAPH_OPTION = click.option(
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: when stderr is a terminal).")
 @click.option("--batch-size", type=click.IntRange(1), default=None, show_default=False,
-              help="Studies per transaction (default 500, fewer if they are large).")
+              help="Studies per transaction (default 3,000, fewer if they are large: at most "
+              "900k quads).")
 @click.option("--worker/--no-worker", default=None,
               help="Map records in a second process while this one loads the store "
               "(default: for inputs of 2 MB or more, on a machine with 2 or more CPUs).")
