@@ -115,6 +115,14 @@ def test_bundled_graph_search_builds_its_index_on_first_use(tmp_path: Path) -> N
                          env={"XDG_DATA_HOME": str(tmp_path), "TRIALKG_STORE": ""})
     assert [line.split(",")[0] for line in only_title.stdout.splitlines()[1:]] == [
         "NCT00122473"]
+    # piped, the table prints every value whole: one trial a line, its whole title
+    table = run_cli("search", "imatinib desmoid",
+                    env={"XDG_DATA_HOME": str(tmp_path), "TRIALKG_STORE": ""})
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["id", "score", "title", "snippet"] and len(lines) == 4
+    assert lines[2].startswith("NCT02495519") and ("A Trial of Imatinib for Patients With "
+                                                   "Aggressive Desmoid Tumor (Aggressive "
+                                                   "Fibromatosis)") in lines[2]
 
 
 @pytest.mark.shared

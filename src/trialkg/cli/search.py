@@ -81,7 +81,13 @@ def _print(hits: list[Any], fmt: str) -> None:
         writer.writerow(["id", "score", "title", "snippet", "iri"])
         for h in hits:
             writer.writerow([h.id, f"{h.score:.4f}", h.title, h.snippet(), h.iri])
-    elif hits:
+    elif hits and not sys.stdout.isatty():  # piped: every value whole, one trial a line
+        from trialkg.queries.output import text_table
+
+        click.echo(text_table(["id", "score", "title", "snippet"],
+                              [[h.id, f"{h.score:.2f}", h.title, h.snippet("[", "]")]
+                               for h in hits]))
+    elif hits:  # a terminal: long cells wrap, matches in bold
         from rich.console import Console
         from rich.table import Table
 
