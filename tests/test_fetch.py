@@ -175,6 +175,13 @@ def test_provenance_names_the_request_the_time_and_the_search(server: CtgovServe
         ("covid19", "covid", COVID)]
     listed = run_cli("searches", "--store", str(store), "--format", "json")
     assert json.loads(listed.stdout)[0]["parameters"] == {"condition": "covid"}
+    # the fetch kept the store's full-text index in step (the ingest's batches keep it)
+    found = run_cli("search", "covid OR sars", "--store", str(store),
+                    "--format", "json")
+    assert {h["id"] for h in json.loads(found.stdout)} == COVID, found.stderr
+    table = run_cli("searches", "--store", str(store)).stdout.splitlines()
+    assert table[0].split() == ["name", "parameters", "last", "run", "studies", "API"]
+    assert table[2].split()[0] == "covid19" and f"  {len(COVID)}  " in table[2]
 
 
 def test_requests_are_paced(server: CtgovServer) -> None:

@@ -329,29 +329,26 @@ def _progress(show: bool | None, label: str) -> Iterator[Progress | None]:
 
 @click.command()
 @STORE_OPTION
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None,
-              help="Output format (default: a table on a terminal, JSON in a pipe).")
-def searches(store_path: str | None, fmt: str | None) -> None:
-    """List the saved searches: name, parameters, API, last run, studies matched."""
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="table for people (plain, every value whole when "
+              "piped), json for pipes.")
+def searches(store_path: str | None, fmt: str) -> None:
+    """List the saved searches: name, parameters, last run, studies matched, API."""
     from trialkg.ingest import open_for_reading
+    from trialkg.queries.output import table_for
     from trialkg.searches import load_searches
 
     store = open_for_reading(store_path)
     saved = load_searches(store)
-    chosen = fmt or ("table" if sys.stdout.isatty() else "json")
-    if chosen == "json":
+    if fmt == "json":
         click.echo(json.dumps([s.as_dict() for s in saved], indent=2))
         return
     if not saved:
         err("no saved searches (a `trialkg fetch` by search saves one)")
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("name", "parameters", "last run", "studies", "API")
-    for s in saved:
-        table.add_row(s.name, s.search.describe(), s.last_run, str(len(s.matched)), s.api)
-    Console().print(table)
+    rows = [[s.name, s.search.describe(), s.last_run, f"{len(s.matched):,}", s.api]
+            for s in saved]
+    click.echo(table_for(sys.stdout, ["name", "parameters", "last run", "studies", "API"], rows))
 
 
 @click.command()
