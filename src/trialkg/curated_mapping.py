@@ -29,8 +29,18 @@ def _tkg(local: str) -> NamedNode:
 
 
 def result_summary(outcome: OutcomeResult) -> str:
-    """A curated outcome in one line: title, time frame, each value over its denominator."""
-    head = outcome.title + (f" ({outcome.time_frame})" if outcome.time_frame else "")
+    """A curated outcome in one line: title, time frame (unless the title says it already),
+    each value over its denominator.
+
+    >>> from trialkg.results import Measurement
+    >>> result_summary(OutcomeResult("primary", "Tumour response after 14 weeks",
+    ...     time_frame="14 weeks", measurements=[Measurement(None, "5",
+    ...     category_title="Shrank", denominator="14")]))
+    'Tumour response after 14 weeks: Shrank 5/14'
+    """
+    frame = outcome.time_frame
+    said = frame and frame.casefold() in outcome.title.casefold()
+    head = outcome.title + (f" ({frame})" if frame and not said else "")
     parts = []
     units = {m.unit or outcome.unit for m in outcome.measurements}
     for m in outcome.measurements:
