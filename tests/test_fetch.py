@@ -144,6 +144,7 @@ def test_fetch_by_ids_and_an_unknown_id_is_named(server: CtgovServer, tmp_path: 
     store = tmp_path / "store"
     one = fetch(server, store, "NCT04267848")
     assert one.returncode == 0, one.stderr
+    assert "1 study received in 1 page; 1 study loaded" in one.stderr
     assert server.hits[-1].path == "/api/v2/studies/NCT04267848"
     missing = fetch(server, store, "NCT99999999")
     assert missing.returncode == 1

@@ -71,7 +71,9 @@ class FetchResult:
 
     def summary(self) -> str:
         pages = f"{self.pages} page{'s' if self.pages != 1 else ''}"
-        return f"{len(self.received)} studies received in {pages}; {self.report.summary()}"
+        n = len(self.received)
+        received = f"{n:,} {'study' if n == 1 else 'studies'} received in {pages}"
+        return f"{received}; {self.report.summary()}"
 
 
 def fetch_search(
