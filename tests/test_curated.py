@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import REPO
 from trialkg.exceptions import RecordError
 from trialkg.model import Study
-from trialkg.results import Evidence, StudyResults
+from trialkg.model.results import Evidence, StudyResults
 from trialkg.sources import read_paths
 from trialkg.sources.curated import read_evidence
 from trialkg.store import TrialStore

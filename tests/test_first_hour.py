@@ -271,7 +271,7 @@ def test_an_unknown_phase_is_kept_as_text_with_one_warning_and_validate_reports_
 def test_enumerations_list_exactly_the_ontology_individuals() -> None:
     import rdflib
 
-    from trialkg.enumerations import ENUMERATIONS
+    from trialkg.model.enumerations import ENUMERATIONS
     from trialkg.resources import ontology_files, shapes_path
 
     graph = rdflib.Graph()

@@ -16,7 +16,7 @@ from trialkg.exceptions import RecordError
 from trialkg.iris import TKG, trial_iri
 from trialkg.mapping import study_quads
 from trialkg.model import Study
-from trialkg.results import StudyResults
+from trialkg.model.results import StudyResults
 from trialkg.sources.ctgov_xml_results import parse_clinical_results
 
 FIXTURES = ("data", "ctgov-xml", "aact-fixtures")

@@ -26,7 +26,7 @@ import pyoxigraph as ox
 from trialkg.exceptions import RecordError, TrialKGError
 from trialkg.iris import GRAPH
 from trialkg.model import Study
-from trialkg.results import Evidence
+from trialkg.model.results import Evidence
 from trialkg.sources import Item, read_paths
 from trialkg.store import ONTOLOGY_GRAPH, TrialStore
 

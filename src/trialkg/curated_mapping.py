@@ -4,7 +4,7 @@ one-line summary of each curated result.
 The detailed results (outcomes, groups, measurements) are mapped by ``trialkg.results_mapping``;
 the summary here is a plain-text companion that simple queries can show in one column.
 
->>> from trialkg.results import Measurement, OutcomeResult
+>>> from trialkg.model.results import Measurement, OutcomeResult
 >>> result_summary(OutcomeResult("primary", "Tumour response", time_frame="14 weeks",
 ...     unit="participants", measurements=[Measurement(None, "5", category_title="Shrank",
 ...     denominator="14"), Measurement(None, "6", category_title="Stable", denominator="14")]))
@@ -17,7 +17,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from trialkg.iris import DCTERMS, PROV, RDF, TKG, XSD
 from trialkg.model import Study
-from trialkg.results import OutcomeResult, SourceRef, StudyResults
+from trialkg.model.results import OutcomeResult, SourceRef, StudyResults
 
 __all__ = ["curated_quads", "curated_triples", "result_summary", "source_quads", "source_triples"]
 
@@ -32,7 +32,7 @@ def result_summary(outcome: OutcomeResult) -> str:
     """A curated outcome in one line: title, time frame (unless the title says it already),
     each value over its denominator.
 
-    >>> from trialkg.results import Measurement
+    >>> from trialkg.model.results import Measurement
     >>> result_summary(OutcomeResult("primary", "Tumour response after 14 weeks",
     ...     time_frame="14 weeks", measurements=[Measurement(None, "5",
     ...     category_title="Shrank", denominator="14")]))

@@ -16,7 +16,6 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, serialize
 
 from trialkg import __version__
 from trialkg.curated_mapping import curated_triples
-from trialkg.enumerations import code, is_known
 from trialkg.iris import (
     CTGOV_STUDY,
     ID,
@@ -35,6 +34,7 @@ from trialkg.iris import (
     trial_iri,
 )
 from trialkg.model import DatePoint, MeshTerm, Organization, Study
+from trialkg.model.enumerations import code, is_known
 from trialkg.results_mapping import emit_results
 
 __all__ = [

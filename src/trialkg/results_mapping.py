@@ -31,7 +31,7 @@ from trialkg.iris import (
     mesh_iri,
 )
 from trialkg.model import Study
-from trialkg.results import (
+from trialkg.model.results import (
     AdverseEvents,
     Analysis,
     Baseline,

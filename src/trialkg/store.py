@@ -35,7 +35,7 @@ from trialkg.exceptions import RecordError, StoreError, StoreLockedError
 from trialkg.iris import GRAPH, TKG, graph_iri, study_graph_iri
 from trialkg.locking import WriteLock, locked_message
 from trialkg.model import Study
-from trialkg.results import Evidence
+from trialkg.model.results import Evidence
 
 if TYPE_CHECKING:
     from trialkg.mapping import Term3

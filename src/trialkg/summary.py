@@ -275,7 +275,7 @@ def contribution(facts: TrialFacts) -> Counts:
     v = facts.values
     statuses = v.get("overallStatus", [])
     if facts.typed and statuses:
-        # an unknown phase is kept as text (trialkg.enumerations): counted under its text
+        # an unknown phase is kept as text (trialkg.model.enumerations): counted under its text
         codes = [p.split("#phase_", 1)[1] if "#phase_" in p else p for p in v.get("phase", [])]
         lo, hi = (min(codes), max(codes)) if codes else (None, None)
         phase = "NONE" if lo is None else lo if lo == hi else f"{lo}/{hi}"
@@ -369,7 +369,7 @@ def _observation_quads(kind: _Kind, key: tuple[str, ...], row: Row) -> list[ox.Q
              ox.Quad(node, _TYPE, ox.NamedNode(TKG + kind.cls), _G),
              ox.Quad(node, ox.NamedNode(QB + "dataSet"), _dataset(kind), _G)]
     for (column, iri), value in zip(kind.keys, key, strict=True):
-        # an unknown status is kept as text (trialkg.enumerations), not as an IRI
+        # an unknown status is kept as text (trialkg.model.enumerations), not as an IRI
         term: ox.NamedNode | ox.Literal = (ox.NamedNode(value) if iri and "://" in value
                                            else ox.Literal(value))
         quads.append(ox.Quad(node, ox.NamedNode(TKG + kind.props[column]), term, _G))

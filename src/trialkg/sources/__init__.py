@@ -12,7 +12,7 @@ from pathlib import Path
 
 from trialkg.exceptions import InputFormatError, RecordError
 from trialkg.model import Study
-from trialkg.results import Evidence
+from trialkg.model.results import Evidence
 
 __all__ = ["SOURCES", "Item", "detect_format", "iter_files", "known_extensions", "read_paths"]
 
@@ -101,7 +101,7 @@ def read_paths(paths: Iterable[Path]) -> Iterator[Item]:
 
 def _note_unknown_values(study: Study, fmt: str, name: str) -> None:
     """A warning on the study for each value outside its enumeration (kept as text)."""
-    from trialkg.enumerations import unknown_values
+    from trialkg.model.enumerations import unknown_values
 
     for path, value, enumeration in unknown_values(study, fmt):
         where = RecordError("", source=name, record=study.trial_id or study.record)

@@ -1,4 +1,4 @@
-"""ClinicalTrials.gov API v2 ``resultsSection`` → :class:`~trialkg.results.StudyResults`.
+"""ClinicalTrials.gov API v2 ``resultsSection`` → :class:`~trialkg.model.results.StudyResults`.
 
 Every value keeps the text the registry gives (``"91.7"``, ``"NA"``, ``"<0.001"``); counts the
 registry sends as JSON numbers (adverse-event ``numAffected``) become their decimal text.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from trialkg.results import (
+from trialkg.model.results import (
     AdverseEvent,
     AdverseEventCount,
     AdverseEvents,

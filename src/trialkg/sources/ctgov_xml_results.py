@@ -1,4 +1,4 @@
-"""Legacy ClinicalTrials.gov XML ``<clinical_results>`` → :class:`~trialkg.results.StudyResults`.
+"""Legacy ClinicalTrials.gov XML ``<clinical_results>`` → ``model.results.StudyResults``.
 
 The XML importer calls :func:`parse_clinical_results` with the ``<clinical_results>`` element
 of a ``<clinical_study>``. Values keep their text; enumerations the XML spells out
@@ -26,7 +26,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from trialkg.exceptions import RecordError
-from trialkg.results import (
+from trialkg.model.results import (
     AdverseEvent,
     AdverseEventCount,
     AdverseEvents,

@@ -8,7 +8,7 @@ Three record types:
 * ``addition`` — facts about a registry trial that its registry record lacks →
   a :class:`~trialkg.model.Study` about the same trial IRI, written to its own graph
   ``curated/{trial_id}`` so that re-ingesting the registry record never drops it;
-* ``evidence`` — published pooled evidence → :class:`~trialkg.results.Evidence`
+* ``evidence`` — published pooled evidence → :class:`~trialkg.model.results.Evidence`
   (:func:`read_evidence`; the trial readers refuse it with a clear message).
 """
 
@@ -34,7 +34,7 @@ from trialkg.model import (
     Site,
     Study,
 )
-from trialkg.results import Evidence, Measurement, OutcomeResult, SourceRef, StudyResults
+from trialkg.model.results import Evidence, Measurement, OutcomeResult, SourceRef, StudyResults
 from trialkg.sources.files import read_whole
 
 __all__ = [
@@ -303,7 +303,7 @@ def to_study(doc: dict[str, Any]) -> Study:
 
 
 def to_evidence(doc: dict[str, Any]) -> Evidence:
-    """A validated evidence document as a :class:`~trialkg.results.Evidence`."""
+    """A validated evidence document as a :class:`~trialkg.model.results.Evidence`."""
     from trialkg.iris import normalise_mesh_id
 
     return Evidence(

@@ -200,11 +200,11 @@ class Study:
     intervention_mesh_ancestors: list[MeshTerm] = field(default_factory=list)
 
     has_results: bool = False
-    #: Posted results, shaped by trialkg.results (filled by importers that read them).
+    #: Posted results, shaped by trialkg.model.results (filled by importers that read them).
     results: Any = None
     #: The named graph (below ``graph/``) the record is written to; None: ``study/{trial_id}``.
     #: Curated additions to a registry trial use ``curated/{trial_id}`` so that re-ingesting
     #: the registry record never drops them.
     graph: str | None = None
-    #: Where curated facts come from (a trialkg.results.SourceRef): page, retrieval date.
+    #: Where curated facts come from (a trialkg.model.results.SourceRef): page, retrieval date.
     source_ref: Any = None
