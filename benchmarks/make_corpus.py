@@ -70,7 +70,7 @@ def fresh(template: dict[str, Any], n: int) -> bytes:
 
 def triples_of(template: dict[str, Any]) -> int:
     """The quads trialkg writes for one study (provenance and shared entities included)."""
-    from trialkg.mapping import study_text
+    from trialkg.mapping.study import study_text
     from trialkg.sources.ctgov_json import parse_study
 
     return study_text(parse_study(orjson.loads(fresh(template, 0))))[1]

@@ -3,7 +3,7 @@
     python benchmarks/store_write.py [--size 10000] [--experiments floor,bulk-155k,...]
 
 The corpus (benchmarks/make_corpus.py, re-based on the registry's shape) is mapped once, as
-the ingest worker maps it (N-Quads text per study, :func:`trialkg.mapping.study_text`), into
+the ingest worker maps it (N-Quads text per study, :func:`trialkg.mapping.study.study_text`), into
 ``--work/SIZE/all.nq`` with each study's line count, so every experiment writes exactly the
 quads ``trialkg ingest`` writes, cut in batches at study boundaries as the ingest cuts them.
 Each experiment runs in a fresh store, in its own process (wall time, CPU time of the process
@@ -49,7 +49,7 @@ DEFAULT_EXPERIMENTS = ("floor,floor+optimize,bulk-155k,bulk-155k+optimize,bulk-5
 
 def map_corpus(corpus: Path, out: Path) -> None:
     """The corpus as the ingest worker maps it: ``all.nq`` and ``all.counts`` (quads per study)."""
-    from trialkg.mapping import study_text
+    from trialkg.mapping.study import study_text
     from trialkg.model import Study
     from trialkg.sources import read_paths
 

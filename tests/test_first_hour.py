@@ -208,7 +208,7 @@ def test_a_terminal_table_wraps_long_cells_and_cuts_nothing(width: int) -> None:
 
 def test_xml_phase_not_applicable_is_the_ontology_na_phase() -> None:
     from tests.conftest import load_studies, shared_path
-    from trialkg.mapping import study_quads
+    from trialkg.mapping.study import study_quads
 
     xml = shared_path("data", "ctgov-xml", "aact-fixtures")
     (na,) = load_studies(xml / "NCT02586688.xml")  # <phase>N/A</phase>

@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import shared_path
 from trialkg.iris import TKG, study_graph_iri
-from trialkg.mapping import study_quads
+from trialkg.mapping.study import study_quads
 from trialkg.model import Study
 from trialkg.sources import read_paths
 from trialkg.store import TrialStore, is_transient_store_error

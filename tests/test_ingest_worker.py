@@ -135,7 +135,7 @@ def test_text_mapping_is_the_serialised_term_mapping(importer_name: str) -> None
 
     from tests.test_hardening import seed_records
     from trialkg.fuzz import IMPORTERS, MUTATIONS, mutate
-    from trialkg.mapping import study_quads, study_text
+    from trialkg.mapping.study import study_quads, study_text
 
     importer = IMPORTERS[importer_name]
     records = seed_records(importer)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from trialkg.exceptions import MeshError
 from trialkg.iris import ID, id_iri, mesh_iri, normalise_mesh_id, slug, trial_iri
-from trialkg.mapping import organization_iri
+from trialkg.mapping.study import organization_iri
 
 
 @pytest.mark.parametrize(

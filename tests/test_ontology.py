@@ -12,7 +12,7 @@ from rdflib import OWL, RDF, RDFS
 
 from tests.conftest import DATA, load_studies
 from trialkg.iris import TKG
-from trialkg.mapping import CONTROLLED, INTERVENTION_CLASSES, STUDY_TYPE_CLASSES, study_quads
+from trialkg.mapping.study import CONTROLLED, INTERVENTION_CLASSES, STUDY_TYPE_CLASSES, study_quads
 from trialkg.reasoning import check_owl, ontology_graph
 from trialkg.resources import ontology_files, ontology_path, shapes_path
 from trialkg.store import ONTOLOGY_GRAPH, TrialStore

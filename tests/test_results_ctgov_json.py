@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import load_studies
 from trialkg.iris import TKG, id_iri, trial_iri
-from trialkg.mapping import study_quads
+from trialkg.mapping.study import study_quads
 from trialkg.model import Study
 from trialkg.model.results import StudyResults
 from trialkg.sources.ctgov_json import parse_study

@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import SHARED, shared_path
 from trialkg.exceptions import RecordError
 from trialkg.iris import TKG, trial_iri
-from trialkg.mapping import study_quads
+from trialkg.mapping.study import study_quads
 from trialkg.model import Study
 from trialkg.model.results import StudyResults
 from trialkg.sources.ctgov_xml_results import parse_clinical_results

@@ -14,8 +14,8 @@ import pytest
 
 from tests.conftest import REPO, load_studies
 from trialkg.iris import TKG, graph_iri, mesh_iri, trial_iri
+from trialkg.mapping.results import evidence_iri, evidence_quads
 from trialkg.model.results import Evidence, Measurement, OutcomeResult, ResultGroup, SourceRef
-from trialkg.results_mapping import evidence_iri, evidence_quads
 from trialkg.store import TrialStore
 
 QUERIES = REPO / "queries"

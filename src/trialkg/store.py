@@ -38,7 +38,7 @@ from trialkg.model import Study
 from trialkg.model.results import Evidence
 
 if TYPE_CHECKING:
-    from trialkg.mapping import Term3
+    from trialkg.mapping.study import Term3
     from trialkg.search.index import TextIndex
     from trialkg.summary import Counts, SummaryTally
 
@@ -554,8 +554,8 @@ class Prepared:
 
 def record_key(item: Study | Evidence) -> tuple[str, str | None]:
     """The named graph a record goes to and its record version (None for evidence)."""
-    from trialkg.mapping import record_graph_iri
-    from trialkg.results_mapping import evidence_graph_iri
+    from trialkg.mapping.results import evidence_graph_iri
+    from trialkg.mapping.study import record_graph_iri
 
     if isinstance(item, Evidence):  # published evidence: a graph per record key
         return evidence_graph_iri(item.key), None
@@ -574,8 +574,8 @@ def prepare_record(
     express gives a :class:`RecordError`. With ``text`` the quads come as N-Quads text,
     written without building a term for each (what an ingest worker sends).
     """
-    from trialkg.mapping import date_literal, study_quads, study_text
-    from trialkg.results_mapping import evidence_quads
+    from trialkg.mapping.results import evidence_quads
+    from trialkg.mapping.study import date_literal, study_quads, study_text
 
     stored_version, stored_digest = stored
     if stored_version is not None and version:
@@ -768,7 +768,7 @@ def _with_stable_blank_nodes(
 
 
 def _digest_of(quads: list[ox.Quad]) -> str | None:
-    """The ``tkg:recordDigest`` that :func:`~trialkg.mapping.study_quads` put first."""
+    """The ``tkg:recordDigest`` that :func:`~trialkg.mapping.study.study_quads` put first."""
     for q in quads:
         if q.predicate == _RECORD_DIGEST:
             return _lexical(q.object)

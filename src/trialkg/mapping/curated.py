@@ -1,7 +1,7 @@
 """The RDF a curated record adds to its study's graph: where the facts come from, and a
 one-line summary of each curated result.
 
-The detailed results (outcomes, groups, measurements) are mapped by ``trialkg.results_mapping``;
+The detailed results (outcomes, groups, measurements) are mapped by ``trialkg.mapping.results``;
 the summary here is a plain-text companion that simple queries can show in one column.
 
 >>> from trialkg.model.results import Measurement, OutcomeResult

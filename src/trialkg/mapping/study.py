@@ -15,7 +15,6 @@ from datetime import datetime, timezone
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, serialize
 
 from trialkg import __version__
-from trialkg.curated_mapping import curated_triples
 from trialkg.iris import (
     CTGOV_STUDY,
     ID,
@@ -33,9 +32,10 @@ from trialkg.iris import (
     study_graph_iri,
     trial_iri,
 )
+from trialkg.mapping.curated import curated_triples
+from trialkg.mapping.results import emit_results
 from trialkg.model import DatePoint, MeshTerm, Organization, Study
 from trialkg.model.enumerations import code, is_known
-from trialkg.results_mapping import emit_results
 
 __all__ = [
     "CONTROLLED",

@@ -463,7 +463,7 @@ def evidence_quads(evidence: Evidence, *, ingested_at: str | None = None) -> lis
 
     :raises ValueError: when a MeSH id of the record is not one (a MeshError).
     """
-    from trialkg.mapping import _ingest_time, record_digest
+    from trialkg.mapping.study import _ingest_time, record_digest
 
     graph = NamedNode(evidence_graph_iri(evidence.key))
     triples: list[Term3] = []
@@ -497,7 +497,7 @@ def evidence_quads(evidence: Evidence, *, ingested_at: str | None = None) -> lis
     p.add(graph, tkg("aboutEvidence"), node)
     p.lit(graph, "sourceFile", evidence.record)
     p.lit(graph, "sourceFormat", "curated")
-    from trialkg.curated_mapping import source_triples
+    from trialkg.mapping.curated import source_triples
 
     prov.extend(source_triples(graph, evidence.source))
     p.add(graph, NamedNode(PROV + "generatedAtTime"),
