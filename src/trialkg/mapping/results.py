@@ -30,6 +30,7 @@ from trialkg.iris import (
     id_iri,
     mesh_iri,
 )
+from trialkg.mapping.digest import ingest_time, record_digest
 from trialkg.model import Study
 from trialkg.model.results import (
     AdverseEvents,
@@ -463,8 +464,6 @@ def evidence_quads(evidence: Evidence, *, ingested_at: str | None = None) -> lis
 
     :raises ValueError: when a MeSH id of the record is not one (a MeshError).
     """
-    from trialkg.mapping.study import _ingest_time, record_digest
-
     graph = NamedNode(evidence_graph_iri(evidence.key))
     triples: list[Term3] = []
     out = _Out(graph, triples)
@@ -501,5 +500,5 @@ def evidence_quads(evidence: Evidence, *, ingested_at: str | None = None) -> lis
 
     prov.extend(source_triples(graph, evidence.source))
     p.add(graph, NamedNode(PROV + "generatedAtTime"),
-          Literal(ingested_at or _ingest_time(), datatype=_DATETIME))
+          Literal(ingested_at or ingest_time(), datatype=_DATETIME))
     return [Quad(s, p, o, graph) for s, p, o in prov] + content

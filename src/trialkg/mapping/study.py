@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, serialize
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
 
 from trialkg import __version__
 from trialkg.iris import (
@@ -33,6 +32,7 @@ from trialkg.iris import (
     trial_iri,
 )
 from trialkg.mapping.curated import curated_triples
+from trialkg.mapping.digest import digest_of_quads, ingest_time, record_digest, study_digest
 from trialkg.mapping.results import emit_results
 from trialkg.model import DatePoint, MeshTerm, Organization, Study
 from trialkg.model.enumerations import code, is_known
@@ -201,19 +201,6 @@ def condition_iri(name: str) -> str:
     return id_iri("condition", slug(name))
 
 
-def _ingest_time() -> str:
-    """Ingest time; SOURCE_DATE_EPOCH pins it for reproducible builds."""
-    import os
-
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = (
-        datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-        if epoch and epoch.isdigit()
-        else datetime.now(tz=timezone.utc)
-    )
-    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
 Term3 = tuple[NamedNode, NamedNode, NamedNode | Literal]
 
 
@@ -294,11 +281,11 @@ def study_quads_and_text(
     quads = list(dict.fromkeys([Quad(s, p, o, graph) for s, p, o in e.triples]
                                + [Quad(s, p, o, _ENTITIES) for s, p, o in e.shared]))
     text = serialize(quads, format=RdfFormat.N_QUADS) or b""
-    digest = _study_digest(len(quads), text, graph)
+    digest = study_digest(len(quads), text, graph)
     if digest is None:
         digest = record_digest(quads)
     prov = _Emitter(graph)
-    _provenance(prov, graph, t, study, ingested_at or _ingest_time(), digest)
+    _provenance(prov, graph, t, study, ingested_at or ingest_time(), digest)
     prov_quads = [Quad(s, p, o, graph) for s, p, o in prov.triples]
     return prov_quads + quads, (serialize(prov_quads, format=RdfFormat.N_QUADS) or b"") + text
 
@@ -319,12 +306,12 @@ def study_text(study: Study, *, ingested_at: str | None = None,
     lines = list(dict.fromkeys([f"{s} {p} {o}{own}" for s, p, o in e.triples]
                                + [f"{s} {p} {o}{shared}" for s, p, o in e.shared]))
     text = "".join(lines).encode()
-    digest = _study_digest(len(lines), text, graph)
+    digest = study_digest(len(lines), text, graph)
     if digest is None:  # not the expected shape (never by construction): the general way
         quads, nquads = study_quads_and_text(study, ingested_at=ingested_at)  # sink: done
-        return nquads, len(quads), _digest_of_quads(quads)
+        return nquads, len(quads), digest_of_quads(quads)
     prov = _Emitter(graph)
-    _provenance(prov, graph, t, study, ingested_at or _ingest_time(), digest)
+    _provenance(prov, graph, t, study, ingested_at or ingest_time(), digest)
     head = "".join([f"{s} {p} {o}{own}" for s, p, o in prov.triples]).encode()
     return head + text, len(prov.triples) + len(lines), digest
 
@@ -339,30 +326,6 @@ def _emit(study: Study) -> tuple[NamedNode, NamedNode, _Emitter]:
     return graph, t, e
 
 
-def _digest_of_quads(quads: list[Quad]) -> str:
-    return next(str(q.object.value) for q in quads
-                if q.predicate.value == TKG + "recordDigest" and isinstance(q.object, Literal))
-
-
-_ENTITIES_SUFFIX = f" {_ENTITIES} .\n".encode()
-
-
-def _study_digest(count: int, text: bytes, graph: NamedNode) -> str | None:
-    """:func:`record_digest` of a study's ``count`` quads from their N-Quads ``text``.
-
-    Every quad :func:`study_quads` writes is in the study's graph or the entities graph, so
-    each line ends with one of two suffixes (a newline only ends a line: literals escape
-    theirs), and both are cut from the whole text at once. None for text of another shape.
-    """
-    import hashlib
-
-    own = f" {graph} .\n".encode()
-    if not count or text.count(own) + text.count(_ENTITIES_SUFFIX) != count:
-        return None
-    cut = text.replace(own, b"\n").replace(_ENTITIES_SUFFIX, b"\n").splitlines()
-    return hashlib.sha256(b"\n".join(sorted(cut))).hexdigest()[:32]
-
-
 def record_graph_iri(study: Study) -> str:
     """The named graph a record goes to: ``study/{id}``, or the record's own ``graph``."""
     if study.graph:
@@ -375,41 +338,6 @@ def node_key(study: Study) -> str:
     ``curated-NCT…`` for a record in its own graph, so its nodes never merge with the
     registry record's."""
     return study.graph.replace("/", "-") if study.graph else study.trial_id
-
-
-def record_digest(quads: list[Quad]) -> str:
-    """An order-independent digest of a study's triples.
-
-    SHA-256 of the sorted ``subject predicate object`` lines. The lines are written by
-    Oxigraph's N-Quads serialiser (in Rust) with the graph cut off, which gives the same
-    text as formatting every term in Python at a fraction of the cost.
-
-    >>> g, s, p = NamedNode("http://g"), NamedNode("http://s"), NamedNode("http://p")
-    >>> a, b = Quad(s, p, Literal("1"), g), Quad(s, p, Literal("2"), g)
-    >>> record_digest([a, b]) == record_digest([b, a])
-    True
-    """
-    import hashlib
-
-    lines = (serialize(quads, format=RdfFormat.N_QUADS) or b"").splitlines()
-    if not quads:
-        return hashlib.sha256(b"").hexdigest()[:32]
-    # A study's quads share one graph: cut its " <g> ." from every line at C speed.
-    suffix = _graph_suffix(quads[0])
-    cut = [line[: -len(suffix)] if line.endswith(suffix) else _triple_part(line, q)
-           for line, q in zip(lines, quads, strict=True)]
-    return hashlib.sha256(b"\n".join(sorted(cut))).hexdigest()[:32]
-
-
-def _graph_suffix(quad: Quad) -> bytes:
-    g = quad.graph_name
-    return f" {g} .".encode() if isinstance(g, NamedNode | BlankNode) else b" ."
-
-
-def _triple_part(line: bytes, quad: Quad) -> bytes:
-    """``s p o`` of an N-Quads line ``s p o g .`` (or ``s p o .`` in the default graph)."""
-    suffix = _graph_suffix(quad)
-    return line[: -len(suffix)] if line.endswith(suffix) else line
 
 
 def _content(e: _Emitter, t: NamedNode, study: Study) -> None:
