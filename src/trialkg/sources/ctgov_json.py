@@ -18,7 +18,6 @@ from trialkg.exceptions import InputFormatError, RecordError, shown
 from trialkg.iris import is_nct_id, normalise_mesh_id
 from trialkg.model import (
     Arm,
-    DatePoint,
     Eligibility,
     Intervention,
     MeshTerm,
@@ -30,6 +29,7 @@ from trialkg.model import (
     Site,
     Study,
 )
+from trialkg.sources.ctgov_json_reader import JsonReader
 from trialkg.sources.ctgov_json_results import parse_results
 from trialkg.sources.files import read_whole
 
@@ -181,98 +181,6 @@ def _peek_nct(obj: Any) -> str:
     return value if isinstance(value, str) and len(value) <= 40 else ""  # no 1 MB "ids"
 
 
-# --- typed field access: a wrong type is a RecordError naming the field -------------------
-
-
-class _Reader:
-    """Typed access into one record's JSON, naming the field path in every error."""
-
-    def __init__(self, obj: Any, path: str) -> None:
-        self.obj = obj
-        self.path = path
-
-    def _get(self, key: str) -> Any:
-        if not isinstance(self.obj, dict):
-            return None
-        return self.obj.get(key)
-
-    def _fail(self, key: str, expected: str, value: Any) -> RecordError:
-        return RecordError(
-            f"field {self.path}.{key}: expected {expected}, got {type(value).__name__}"
-        )
-
-    def sub(self, key: str) -> _Reader:
-        value = self._get(key)
-        if value is not None and not isinstance(value, dict):
-            raise self._fail(key, "an object", value)
-        return _Reader(value or {}, f"{self.path}.{key}")
-
-    def text(self, key: str) -> str | None:
-        value = self._get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise self._fail(key, "text", value)
-        text = str(value).strip()
-        return text or None
-
-    def integer(self, key: str) -> int | None:
-        value = self._get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise self._fail(key, "a number", value)
-        try:
-            number = int(value)
-        except ValueError:
-            raise self._fail(key, "a whole number", value) from None
-        return number
-
-    def number(self, key: str) -> float | None:
-        value = self._get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self._fail(key, "a number", value)
-        return float(value)
-
-    def flag(self, key: str) -> bool | None:
-        value = self._get(key)
-        if value is None:
-            return None
-        if not isinstance(value, bool):
-            raise self._fail(key, "true or false", value)
-        return value
-
-    def items(self, key: str) -> list[_Reader]:
-        value = self._get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self._fail(key, "a list", value)
-        return [_Reader(v, f"{self.path}.{key}[{i}]") for i, v in enumerate(value)]
-
-    def texts(self, key: str) -> list[str]:
-        value = self._get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self._fail(key, "a list of text", value)
-        out = []
-        for v in value:
-            if isinstance(v, bool) or not isinstance(v, (str, int, float)):
-                raise self._fail(key, "a list of text", v)
-            text = str(v).strip()
-            if text:
-                out.append(text)
-        return out
-
-    def date(self, key: str) -> DatePoint | None:
-        struct = self.sub(key)
-        value = struct.text("date")
-        return DatePoint(value, struct.text("type")) if value else None
-
-
 def parse_study(obj: Any) -> Study:
     """Map one API v2 study object to the record model.
 
@@ -290,7 +198,7 @@ def parse_study(obj: Any) -> Study:
         if any(k[:1].isupper() for k in obj):
             raise RecordError("capitalised keys: the retired API v1 format; use API v2 records")
         raise RecordError("no protocolSection: not a ClinicalTrials.gov API v2 study")
-    root = _Reader(obj, "")
+    root = JsonReader(obj, "")
     ps = root.sub("protocolSection")
     ident = ps.sub("identificationModule")
     nct = ident.text("nctId")
@@ -436,12 +344,12 @@ def parse_study(obj: Any) -> Study:
     return study
 
 
-def _org(reader: _Reader, key: str) -> Organization | None:
+def _org(reader: JsonReader, key: str) -> Organization | None:
     name = reader.text(key)
     return Organization(name, reader.text("class")) if name else None
 
 
-def _meshes(browse: _Reader, key: str) -> list[MeshTerm]:
+def _meshes(browse: JsonReader, key: str) -> list[MeshTerm]:
     """Direct MeSH terms (``meshes``) or ancestors, with the browse leaves' relevance."""
     relevance: dict[str, str] = {}
     as_found: dict[str, str] = {}

@@ -8,8 +8,6 @@ in :mod:`trialkg.sources.ctgov_json`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from trialkg.model.results import (
     AdverseEvent,
     AdverseEventCount,
@@ -24,9 +22,7 @@ from trialkg.model.results import (
     ResultGroup,
     StudyResults,
 )
-
-if TYPE_CHECKING:  # the reader lives in ctgov_json, which imports this module
-    from trialkg.sources.ctgov_json import _Reader
+from trialkg.sources.ctgov_json_reader import JsonReader
 
 __all__ = ["parse_results"]
 
@@ -39,7 +35,7 @@ _KINDS = {
 }
 
 
-def parse_results(section: _Reader) -> StudyResults | None:
+def parse_results(section: JsonReader) -> StudyResults | None:
     """The results of one study, or None when the record has no ``resultsSection``.
 
     :raises RecordError: when a field has the wrong type (the message names it).
@@ -56,7 +52,7 @@ def parse_results(section: _Reader) -> StudyResults | None:
     )
 
 
-def _groups(reader: _Reader, key: str = "groups") -> list[ResultGroup]:
+def _groups(reader: JsonReader, key: str = "groups") -> list[ResultGroup]:
     return [
         ResultGroup(gid, g.text("title") or gid, g.text("description"))
         for g in reader.items(key)
@@ -64,7 +60,7 @@ def _groups(reader: _Reader, key: str = "groups") -> list[ResultGroup]:
     ]
 
 
-def _denoms(reader: _Reader) -> tuple[dict[str, str], str | None]:
+def _denoms(reader: JsonReader) -> tuple[dict[str, str], str | None]:
     """Per-group denominators, preferring the ones counted in participants."""
     denoms = reader.items("denoms")
     if not denoms:
@@ -80,7 +76,7 @@ def _denoms(reader: _Reader) -> tuple[dict[str, str], str | None]:
     return counts, chosen.text("units")
 
 
-def _measurements(reader: _Reader, denominators: dict[str, str]) -> list[Measurement]:
+def _measurements(reader: JsonReader, denominators: dict[str, str]) -> list[Measurement]:
     """Measurements of every class and category, each with its group's denominator."""
     out: list[Measurement] = []
     for cls in reader.items("classes"):
@@ -108,7 +104,7 @@ def _measurements(reader: _Reader, denominators: dict[str, str]) -> list[Measure
     return out
 
 
-def _outcome(o: _Reader) -> OutcomeResult:
+def _outcome(o: JsonReader) -> OutcomeResult:
     kind_code = o.text("type") or "OTHER_PRE_SPECIFIED"
     denominators, units = _denoms(o)
     return OutcomeResult(
@@ -129,7 +125,7 @@ def _outcome(o: _Reader) -> OutcomeResult:
     )
 
 
-def _analysis(a: _Reader) -> Analysis:
+def _analysis(a: JsonReader) -> Analysis:
     return Analysis(
         group_ids=a.texts("groupIds"),
         non_inferiority_type=a.text("nonInferiorityType"),
@@ -150,7 +146,7 @@ def _analysis(a: _Reader) -> Analysis:
     )
 
 
-def _flow(module: _Reader) -> ParticipantFlow | None:
+def _flow(module: JsonReader) -> ParticipantFlow | None:
     if not module.obj:
         return None
     flow = ParticipantFlow(
@@ -179,7 +175,7 @@ def _flow(module: _Reader) -> ParticipantFlow | None:
     return flow
 
 
-def _baseline(module: _Reader) -> Baseline | None:
+def _baseline(module: JsonReader) -> Baseline | None:
     if not module.obj:
         return None
     denominators, _units = _denoms(module)
@@ -202,7 +198,7 @@ def _baseline(module: _Reader) -> Baseline | None:
     )
 
 
-def _adverse_events(module: _Reader) -> AdverseEvents | None:
+def _adverse_events(module: JsonReader) -> AdverseEvents | None:
     if not module.obj:
         return None
     ae = AdverseEvents(
