@@ -200,7 +200,7 @@ def _example_problems(q: StoredQuery) -> list[str]:
             rest.pop(0)
         else:
             return [f"example: unexpected {opt!r}"]
-    from trialkg.queries.run import bind
+    from trialkg.queries.params import bind
 
     try:
         bind(q, pairs_to_dict(pairs), resolver=lambda name, kind: ["D000001"],

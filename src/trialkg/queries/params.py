@@ -20,20 +20,23 @@ import datetime as _dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from trialkg.exceptions import MeshError, ParameterError
+from trialkg.exceptions import MeshError, ParameterError, QueryError
 from trialkg.iris import MESH, TKG, XSD, is_nct_id, normalise_mesh_id, trial_iri
 
 __all__ = [
+    "MAX_TEXT_MATCHES",
     "NO_MATCH",
     "PARAM_TYPES",
     "MeshResolver",
     "Param",
     "ParamType",
+    "Parameterised",
     "TextSearcher",
+    "bind",
     "parse_assignments",
     "phase_code",
     "status_code",
@@ -46,6 +49,17 @@ MeshResolver = Callable[[str, str | None], Sequence[str]]
 TextSearcher = Callable[[str, Sequence[str]], Sequence[str]]
 #: What a ``text`` parameter binds when no trial matches: an IRI nothing has, so no row.
 NO_MATCH = "urn:trialkg:search:no-match"
+
+
+class Parameterised(Protocol):
+    """What :func:`bind` reads of a query: its name and declared parameters
+    (a :class:`~trialkg.queries.library.StoredQuery`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def params(self) -> tuple[Param, ...]: ...
 
 _MAX_TEXT = 1000  # longer values are almost certainly a mistake (or an attack)
 
@@ -322,3 +336,52 @@ def check_names(params: Mapping[str, Param], given: Mapping[str, str], query: st
             raise ParameterError(
                 f"query {query!r} has no parameter {key!r}{hint}; its parameters: {known}"
             )
+
+
+def bind(query: Parameterised, values: Mapping[str, str], *,
+         resolver: MeshResolver | None = None, searcher: TextSearcher | None = None,
+         ) -> dict[str, list[ox.NamedNode | ox.Literal]]:
+    """Typed terms for every parameter: given values, else defaults; unbound ones map to [].
+
+    A ``text`` parameter's value is searched with ``searcher`` (the store's full-text
+    index): the matching trials bind its ``binds`` variable (an IRI nothing has when none
+    match, so the query gives no row).
+
+    :raises ParameterError: for an unknown parameter, a missing required one or a bad value.
+    """
+    declared = {p.name: p for p in query.params}
+    check_names(declared, values, query.name)
+    out: dict[str, list[ox.NamedNode | ox.Literal]] = {}
+    for p in query.params:
+        raw = values.get(p.name, p.default)
+        if raw is None:
+            if p.required:
+                raise ParameterError(
+                    f"query {query.name!r} needs parameter {p.name!r} ({p.description}): "
+                    f"give -p {p.name}=..."
+                )
+            out[p.binds if p.type == "text" else p.name] = []
+            continue
+        kind = PARAM_TYPES.get(p.type)
+        if kind is None:
+            raise QueryError(f"query {query.name!r}: parameter {p.name!r} has unknown type")
+        terms = kind.parse(p.name, raw, p, resolver)
+        if p.type == "text":
+            out[p.binds] = _matching(p, raw, searcher)
+        else:
+            out[p.name] = terms
+    return out
+
+
+#: A text parameter binds at most this many trials (the best ranked).
+MAX_TEXT_MATCHES = 10_000
+
+
+def _matching(param: Param, text: str, searcher: TextSearcher | None
+              ) -> list[ox.NamedNode | ox.Literal]:
+    if searcher is None:
+        raise ParameterError(
+            f"parameter {param.name!r}: a text search runs on the local store's search "
+            "index, not on a remote endpoint")
+    iris = list(searcher(text, param.fields))[:MAX_TEXT_MATCHES] or [NO_MATCH]
+    return [ox.NamedNode(iri) for iri in iris]

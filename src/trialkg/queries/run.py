@@ -25,12 +25,10 @@ from trialkg.iris import PREFIXES
 from trialkg.queries.binding import Bindings, with_values
 from trialkg.queries.library import StoredQuery
 from trialkg.queries.params import (
-    NO_MATCH,
-    PARAM_TYPES,
+    MAX_TEXT_MATCHES,
     MeshResolver,
-    Param,
     TextSearcher,
-    check_names,
+    bind,
 )
 from trialkg.store import TrialStore
 
@@ -54,55 +52,6 @@ class Executor(Protocol[R_co]):
     """Anything that runs a SPARQL query text: the local store, a remote endpoint."""
 
     def query(self, text: str) -> R_co: ...
-
-
-def bind(query: StoredQuery, values: Mapping[str, str], *,
-         resolver: MeshResolver | None = None, searcher: TextSearcher | None = None,
-         ) -> dict[str, list[ox.NamedNode | ox.Literal]]:
-    """Typed terms for every parameter: given values, else defaults; unbound ones map to [].
-
-    A ``text`` parameter's value is searched with ``searcher`` (the store's full-text
-    index): the matching trials bind its ``binds`` variable (an IRI nothing has when none
-    match, so the query gives no row).
-
-    :raises ParameterError: for an unknown parameter, a missing required one or a bad value.
-    """
-    declared = {p.name: p for p in query.params}
-    check_names(declared, values, query.name)
-    out: dict[str, list[ox.NamedNode | ox.Literal]] = {}
-    for p in query.params:
-        raw = values.get(p.name, p.default)
-        if raw is None:
-            if p.required:
-                raise ParameterError(
-                    f"query {query.name!r} needs parameter {p.name!r} ({p.description}): "
-                    f"give -p {p.name}=..."
-                )
-            out[p.binds if p.type == "text" else p.name] = []
-            continue
-        kind = PARAM_TYPES.get(p.type)
-        if kind is None:
-            raise QueryError(f"query {query.name!r}: parameter {p.name!r} has unknown type")
-        terms = kind.parse(p.name, raw, p, resolver)
-        if p.type == "text":
-            out[p.binds] = _matching(p, raw, searcher)
-        else:
-            out[p.name] = terms
-    return out
-
-
-#: A text parameter binds at most this many trials (the best ranked).
-MAX_TEXT_MATCHES = 10_000
-
-
-def _matching(param: Param, text: str, searcher: TextSearcher | None
-              ) -> list[ox.NamedNode | ox.Literal]:
-    if searcher is None:
-        raise ParameterError(
-            f"parameter {param.name!r}: a text search runs on the local store's search "
-            "index, not on a remote endpoint")
-    iris = list(searcher(text, param.fields))[:MAX_TEXT_MATCHES] or [NO_MATCH]
-    return [ox.NamedNode(iri) for iri in iris]
 
 
 def searcher_for(executor: object) -> TextSearcher | None:
