@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from trialkg.iris import RDF, RDFS, TKG, XSD, id_iri
-from trialkg.store import SUMMARY_GRAPH, TrialStore
+from trialkg.store.core import SUMMARY_GRAPH, StoreCore
 
 __all__ = [
     "QB",
@@ -250,7 +250,7 @@ def _text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
     return str(term) if isinstance(term, ox.Triple) else str(term.value)
 
 
-def stored_facts(store: TrialStore, trial: str) -> TrialFacts:
+def stored_facts(store: StoreCore, trial: str) -> TrialFacts:
     """The facts of ``trial`` across every graph of the store (index lookups only)."""
     st, node = store.store, ox.NamedNode(trial)
     facts = TrialFacts()
@@ -408,7 +408,7 @@ def _value(term: ox.NamedNode | ox.Literal | ox.BlankNode | ox.Triple | None,
     return str(term.value)
 
 
-def _recount(store: TrialStore, kind: _Kind, query: str | None = None
+def _recount(store: StoreCore, kind: _Kind, query: str | None = None
              ) -> dict[tuple[str, ...], Row]:
     if query is None and kind.each is not None:
         names = store.store.query(kind.each, use_default_graph_as_union=True)
@@ -439,7 +439,7 @@ def _rows(kind: _Kind, rows: object) -> dict[tuple[str, ...], Row]:
     return out
 
 
-def full_counts(store: TrialStore) -> Counts:
+def full_counts(store: StoreCore) -> Counts:
     """Every count, recomputed from the studies now in ``store``."""
     counts = {kind.name: _recount(store, kind) for kind in _KINDS}
     _Labelled(store).strip(counts.get("drug-condition", {}))
@@ -452,7 +452,7 @@ class _Labelled:
     label of a pair is kept only for a descriptor without one: the label is then rarely
     needed, and removing a trial rarely leaves a pair whose label must be recounted."""
 
-    def __init__(self, store: TrialStore) -> None:
+    def __init__(self, store: StoreCore) -> None:
         self.store = store
         self._known: dict[str, bool] = {}
 
@@ -471,7 +471,7 @@ class _Labelled:
                 row["conditionLabel"] = None
 
 
-def summary_quads(store: TrialStore, counts: Counts | None = None) -> list[ox.Quad]:
+def summary_quads(store: StoreCore, counts: Counts | None = None) -> list[ox.Quad]:
     """The summary of the studies now in ``store`` (fresh: without the stale mark)."""
     counts = full_counts(store) if counts is None else counts
     quads = _head_quads()
@@ -481,13 +481,13 @@ def summary_quads(store: TrialStore, counts: Counts | None = None) -> list[ox.Qu
     return quads
 
 
-def refresh_summary(store: TrialStore) -> int:
+def refresh_summary(store: StoreCore) -> int:
     """Recount the summary over every study and swap it in (one atomic update); returns its
     triples."""
     return store.replace_graph(SUMMARY_GRAPH, summary_quads(store))
 
 
-def stored_counts(store: TrialStore) -> Counts:
+def stored_counts(store: StoreCore) -> Counts:
     """The counts as the summary graph holds them."""
     counts: Counts = {}
     for kind in _KINDS:
@@ -502,7 +502,7 @@ def stored_counts(store: TrialStore) -> Counts:
     return counts
 
 
-def _stored_row(store: TrialStore, kind: _Kind, node: ox.NamedNode | ox.BlankNode
+def _stored_row(store: StoreCore, kind: _Kind, node: ox.NamedNode | ox.BlankNode
                 ) -> tuple[tuple[str, ...], Row] | None:
     by_prop = {TKG + p: c for c, p in kind.props.items()}
     found: dict[str, int | str | None] = {}
@@ -528,7 +528,7 @@ class SummaryTally:
     its commit and its :meth:`apply` (the next write then recounts everything).
     """
 
-    def __init__(self, store: TrialStore, *, empty: bool = False) -> None:
+    def __init__(self, store: StoreCore, *, empty: bool = False) -> None:
         self.store = store
         #: the store has no studies and no summary yet: every count starts at zero
         self.empty = empty
@@ -537,7 +537,7 @@ class SummaryTally:
         self._pending = False
 
     @classmethod
-    def for_write(cls, store: TrialStore, state: str) -> SummaryTally | None:
+    def for_write(cls, store: StoreCore, state: str) -> SummaryTally | None:
         """A tally for a write into ``store`` whose summary was in ``state`` before it: when
         the counts are fresh, or when there are none because there are no studies yet."""
         if state == SummaryState.FRESH:
@@ -659,7 +659,7 @@ class SummaryTally:
                         if name == "drug-condition" and row is not None})
 
 
-def summary_state(store: TrialStore) -> str:
+def summary_state(store: StoreCore) -> str:
     """:class:`SummaryState` of a store (a reader's view)."""
     if any(store.store.quads_for_pattern(_G, _STALE, None, _G)):
         return SummaryState.STALE
@@ -670,7 +670,7 @@ def summary_state(store: TrialStore) -> str:
     return SummaryState.MISSING
 
 
-def mark_stale(store: TrialStore) -> str:
+def mark_stale(store: StoreCore) -> str:
     """Mark the summary stale before a write; returns its state before the mark.
 
     The mark is cleared by :func:`refresh_summary` or :meth:`SummaryTally.save`, or by
@@ -683,7 +683,7 @@ def mark_stale(store: TrialStore) -> str:
     return state
 
 
-def clear_stale(store: TrialStore, before: str) -> None:
+def clear_stale(store: StoreCore, before: str) -> None:
     """Put the summary back as it was ``before`` a write that changed no study."""
     if before == SummaryState.FRESH:
         store.store.remove(ox.Quad(_G, _STALE, _TRUE, _G))

@@ -22,34 +22,31 @@ from __future__ import annotations
 import os
 import re
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pyoxigraph as ox
 
 from trialkg.exceptions import RecordError, StoreError, StoreLockedError
 from trialkg.iris import GRAPH, TKG, graph_iri, study_graph_iri
 from trialkg.locking import WriteLock, locked_message
-from trialkg.model import Study
-from trialkg.model.results import Evidence
 
 if TYPE_CHECKING:
-    from trialkg.mapping.study import Term3
     from trialkg.search.index import TextIndex
-    from trialkg.summary import Counts, SummaryTally
 
 __all__ = [
     "BATCH_QUADS",
     "BATCH_SIZE",
     "MESH_GRAPH",
+    "OLDER",
     "ONTOLOGY_GRAPH",
+    "UNCHANGED",
     "GraphInfo",
     "IngestReport",
-    "TrialStore",
+    "StoreCore",
     "default_store_path",
     "graph_kind",
     "is_transient_store_error",
@@ -197,9 +194,16 @@ SELECT ?g (SAMPLE(?v) AS ?version) (SAMPLE(?t) AS ?time) (SAMPLE(?f) AS ?file) W
 } GROUP BY ?g
 """
 
+UNCHANGED = "unchanged"
+OLDER = "older"
 
-class TrialStore:
-    """A trialkg dataset in Oxigraph: on disk for a user's store, in memory for tests."""
+_S = TypeVar("_S", bound="StoreCore")
+
+
+class StoreCore:
+    """A trialkg dataset in Oxigraph: open, read, replace and remove graphs.
+
+    :class:`~trialkg.store.trialstore.TrialStore` adds the ingest of records on top."""
 
     def __init__(self, store: ox.Store, path: Path | None = None, read_only: bool = False,
                  lock: WriteLock | None = None):
@@ -213,14 +217,15 @@ class TrialStore:
     # --- opening ---------------------------------------------------------------------
 
     @classmethod
-    def memory(cls) -> TrialStore:
+    def memory(cls: type[_S]) -> _S:
         """A new empty in-memory store."""
         return cls(ox.Store())
 
     @classmethod
     def open(
-        cls, path: Path | str | None = None, *, read_only: bool = False, wait: bool = False
-    ) -> TrialStore:
+        cls: type[_S], path: Path | str | None = None, *, read_only: bool = False,
+        wait: bool = False,
+    ) -> _S:
         """Open (creating it for writing) the store at ``path`` or the per-user default.
 
         A writer takes the store's write lock first; with ``wait`` it waits for another
@@ -257,7 +262,7 @@ class TrialStore:
             self._lock.release()
             self._lock = None
 
-    def __enter__(self) -> TrialStore:
+    def __enter__(self: _S) -> _S:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -307,7 +312,7 @@ class TrialStore:
         # One update (atomic). INSERT DATA relabels blank nodes (the ontology's OWL axioms);
         # exports canonicalise them, so the labels do not matter.
         if self.store.contains_named_graph(g):
-            self.store.update(_replace_update({graph: quads}))
+            self.store.update(replace_update({graph: quads}))
         else:
             self.store.extend(quads)
         return len(quads)
@@ -370,58 +375,6 @@ class TrialStore:
         if self.text_index is not None and self.path is not None:
             self.text_index.refresh(self.store, trials, written)
 
-    def ingest(
-        self,
-        items: Iterable[Study | Evidence | RecordError],
-        *,
-        on_item: Callable[[Study | Evidence | RecordError], None] | None = None,
-        batch_size: int = BATCH_SIZE,
-        stop: threading.Event | None = None,
-        tally: SummaryTally | None = None,
-    ) -> IngestReport:
-        """Load studies and evidence records (replacing earlier versions); errors are counted.
-
-        A study whose stored record version is the same (or newer) is skipped before it is
-        mapped; one with another version, or no version, is mapped and then skipped if its
-        digest equals the stored one. Studies are committed in batches: the new ones with
-        one ``extend``, the changed ones with one drop-and-insert update, each a single
-        transaction. When ``stop`` is set (the CLI sets it on Ctrl-C), or on a
-        KeyboardInterrupt, the ingest stops before the next record: the batch in progress is
-        dropped whole and the report (``interrupted``) counts what was committed.
-
-        This maps in the calling process; :func:`trialkg.ingest_worker.ingest_files` maps
-        files in a worker process and commits here with the same batches. With a ``tally``,
-        each batch also counts what its studies change in the summary counts.
-        """
-        report = IngestReport()
-        batch = Batch(self, report, batch_size, tally)
-        try:
-            for item in items:
-                if stop is not None and stop.is_set():
-                    report.interrupted = True
-                    return report
-                if on_item is not None:
-                    on_item(item)
-                if isinstance(item, RecordError):
-                    report.failed += 1
-                    report.errors.append(str(item))
-                    continue
-                report.warnings += getattr(item, "warnings", ())
-                graph, version = record_key(item)
-                if graph in batch:  # the same study twice in one batch
-                    batch.commit()
-                outcome = prepare_record(item, graph, version, self._stored_version(graph))
-                if isinstance(outcome, Prepared):
-                    batch.add(outcome.graph, outcome.new, outcome.quads, outcome.count,
-                              outcome.mesh_ids, outcome.trial, outcome.counts)
-                else:
-                    report.count(outcome)
-            batch.commit()
-        except KeyboardInterrupt:
-            report.interrupted = True
-        self.finish_ingest(report)
-        return report
-
     def finish_ingest(self, report: IngestReport) -> None:
         """After the last batch: a replaced study may have been the last to name an entity."""
         if report.replaced:
@@ -436,11 +389,11 @@ class TrialStore:
         out: dict[str, tuple[str | None, str | None]] = {}
         for q in self.store.quads_for_pattern(None, _RECORD_VERSION, None, None):
             if q.subject == q.graph_name and isinstance(q.subject, ox.NamedNode):
-                out[q.subject.value] = (_lexical(q.object), None)
+                out[q.subject.value] = (lexical(q.object), None)
         for q in self.store.quads_for_pattern(None, _RECORD_DIGEST, None, None):
             if q.subject == q.graph_name and isinstance(q.subject, ox.NamedNode):
                 version = out.get(q.subject.value, (None, None))[0]
-                out[q.subject.value] = (version, _lexical(q.object))
+                out[q.subject.value] = (version, lexical(q.object))
         return out
 
     def _add_new(self, quads: list[ox.Quad] | bytes, count: int) -> None:
@@ -460,7 +413,7 @@ class TrialStore:
             else:
                 self.store.bulk_extend(quads)
         else:
-            self.store.extend(_as_quads(quads))
+            self.store.extend(as_quads(quads))
 
     def mesh_ids_missing(self, ids: Iterable[str]) -> bool:
         """Whether any of these MeSH ids has no description in the MeSH graph yet."""
@@ -479,9 +432,9 @@ class TrialStore:
         g = ox.NamedNode(graph)
         version = digest = None
         for q in self.store.quads_for_pattern(g, _RECORD_VERSION, None, g):
-            version = _lexical(q.object)
+            version = lexical(q.object)
         for q in self.store.quads_for_pattern(g, _RECORD_DIGEST, None, g):
-            digest = _lexical(q.object)
+            digest = lexical(q.object)
         return version, digest
 
     # --- reading ---------------------------------------------------------------------
@@ -494,15 +447,15 @@ class TrialStore:
         wanted = set(graphs) if graphs is not None else None
         infos: dict[str, GraphInfo] = {}
         for row in self._select(_GRAPH_COUNTS):
-            iri = _lexical(row[0])
+            iri = lexical(row[0])
             if wanted is None or iri in wanted:
-                infos[iri] = GraphInfo(iri, graph_kind(iri), int(_lexical(row[1])))
+                infos[iri] = GraphInfo(iri, graph_kind(iri), int(lexical(row[1])))
         for row in self._select(_GRAPH_PROVENANCE):
-            info = infos.get(_lexical(row[0]))
+            info = infos.get(lexical(row[0]))
             if info is not None:
-                info.version = _lexical(row[1]) if row[1] is not None else None
-                info.ingested = _lexical(row[2]) if row[2] is not None else None
-                info.source = _lexical(row[3]) if row[3] is not None else None
+                info.version = lexical(row[1]) if row[1] is not None else None
+                info.ingested = lexical(row[2]) if row[2] is not None else None
+                info.source = lexical(row[3]) if row[3] is not None else None
         return [infos[k] for k in sorted(infos)]
 
     def _select(self, query: str) -> Iterator[ox.QuerySolution]:
@@ -529,221 +482,13 @@ class TrialStore:
         return len(self.store)
 
 
-UNCHANGED = "unchanged"
-OLDER = "older"
-
-
-@dataclass
-class Prepared:
-    """One record mapped and due to be written: a new graph or a replacement."""
-
-    graph: str
-    new: bool
-    #: The quads as terms, or as N-Quads text (:func:`prepare_record` with ``text``).
-    quads: list[ox.Quad] | bytes
-    count: int
-    #: ``tkg:recordVersion`` and ``tkg:recordDigest`` as they will be stored.
-    version: str | None
-    digest: str | None
-    mesh_ids: set[str]
-    #: the trial a study record describes, and what it adds to the summary counts
-    #: (:func:`trialkg.summary.contribution` of its triples); None for evidence
-    trial: str | None = None
-    counts: Counts | None = None
-
-
-def record_key(item: Study | Evidence) -> tuple[str, str | None]:
-    """The named graph a record goes to and its record version (None for evidence)."""
-    from trialkg.mapping.results import evidence_graph_iri
-    from trialkg.mapping.study import record_graph_iri
-
-    if isinstance(item, Evidence):  # published evidence: a graph per record key
-        return evidence_graph_iri(item.key), None
-    return record_graph_iri(item), item.version
-
-
-def prepare_record(
-    item: Study | Evidence, graph: str, version: str | None,
-    stored: tuple[str | None, str | None], *, text: bool = False,
-) -> Prepared | str | RecordError:
-    """What to do with one record, given the stored ``(version, digest)`` of its graph.
-
-    :data:`UNCHANGED` or :data:`OLDER` when the stored version is the same or newer (decided
-    before mapping: it costs nothing); otherwise the record is mapped, and is
-    :data:`UNCHANGED` when its digest equals the stored one. A record the mapping cannot
-    express gives a :class:`RecordError`. With ``text`` the quads come as N-Quads text,
-    written without building a term for each (what an ingest worker sends).
-    """
-    from trialkg.mapping.results import evidence_quads
-    from trialkg.mapping.study import date_literal, study_quads, study_text
-
-    stored_version, stored_digest = stored
-    if stored_version is not None and version:
-        if version == stored_version:
-            return UNCHANGED
-        if version < stored_version:  # ISO dates compare as text
-            return OLDER
-    quads: list[ox.Quad] | bytes
-    counted: list[tuple[str, Counts]] = []  # a study's trial, and what it adds to the summary
-
-    def count_trial(trial: ox.NamedNode, triples: list[Term3]) -> None:
-        from trialkg.summary import contribution, trial_facts
-
-        counted.append((trial.value, contribution(trial_facts(trial.value, triples))))
-
-    try:
-        if isinstance(item, Evidence):
-            quads = evidence_quads(item)
-            count, digest = len(quads), _digest_of(quads)
-            if text:
-                quads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
-        elif text:
-            quads, count, digest = study_text(item, sink=count_trial)
-        else:
-            quads = study_quads(item, sink=count_trial)
-            count, digest = len(quads), _digest_of(quads)
-    except (ValueError, TypeError) as exc:  # a record the mapping cannot express
-        where = ((item.record, item.key) if isinstance(item, Evidence)
-                 else (item.source, item.record or item.trial_id))
-        return RecordError(f"cannot map record: {exc}", source=where[0], record=where[1])
-    if stored_digest is not None and digest == stored_digest:
-        return UNCHANGED
-    if isinstance(item, Study):
-        mesh = _mesh_ids(item)
-        # what the provenance holds: tkg:recordVersion, as mapping.study_quads writes it
-        stored_as = date_literal(item.version).value if item.version else None
-    else:  # evidence links MeSH its own way (the MeSH refresh decides); it has no version
-        mesh, stored_as = {_ANY_MESH}, None
-    trial, counts = counted[0] if counted else (None, None)
-    return Prepared(graph, stored_digest is None, quads, count, stored_as, digest, mesh, trial,
-                    counts)
-
-
-class Batch:
-    """Records waiting to be committed together, each batch one or two transactions.
-
-    New graphs go in with one bulk load (:meth:`TrialStore._add_new`), changed ones with one
-    drop-and-insert update. A record's quads are terms, or N-Quads text from a worker.
-    """
-
-    def __init__(self, store: TrialStore, report: IngestReport, size: int,
-                 tally: SummaryTally | None = None, *, max_quads: int = BATCH_QUADS) -> None:
-        self.store = store
-        self.report = report
-        self.size = size
-        self.max_quads = max_quads
-        self.tally = tally
-        self.new: dict[str, list[ox.Quad] | bytes] = {}
-        self.changed: dict[str, list[ox.Quad] | bytes] = {}
-        self.counts: dict[str, int] = {}
-        self.quads = 0
-        self.replaced_quads = 0
-        self.mesh_ids: set[str] = set()
-        #: graph → (trial, what its record adds to the summary) for the study records
-        self.trials: dict[str, tuple[str, Counts | None]] = {}
-
-    def __contains__(self, graph: str) -> bool:
-        return graph in self.counts
-
-    def add(self, graph: str, new: bool, quads: list[ox.Quad] | bytes, count: int,
-            mesh_ids: Iterable[str], trial: str | None = None,
-            counts: Counts | None = None) -> None:
-        """Add one record (the caller commits first if its graph is pending already).
-
-        The batch is committed first if this record would take it over ``max_quads``
-        (:data:`BATCH_QUADS`), so a batch only exceeds it when one record alone does.
-        """
-        if self.counts and self.quads + count > self.max_quads:
-            self.commit()
-        (self.new if new else self.changed)[graph] = quads
-        self.counts[graph] = count
-        self.quads += count
-        if not new:
-            self.replaced_quads += count
-        self.mesh_ids.update(mesh_ids)
-        if trial is not None:
-            self.trials[graph] = (trial, counts)
-        if (len(self.counts) >= self.size or self.quads >= self.max_quads
-                or self.replaced_quads >= REPLACE_QUADS):
-            self.commit()
-
-    def commit(self) -> None:
-        if self.tally is None or not self.trials:
-            self._commit()
-            return
-        from trialkg.summary import contribution, merge_counts, stored_facts
-
-        # What the touched trials contribute to the summary counts before and after. A
-        # trial that only this record describes (the usual case) counts as its mapping said;
-        # one also described by other graphs (a curated addition) is read from the store.
-        records: dict[str, list[tuple[str, Counts | None]]] = {}
-        for graph, (trial, counts) in self.trials.items():
-            records.setdefault(trial, []).append((graph, counts))
-        before: Counts = {}
-        after: Counts = {}
-        reread: list[str] = []
-        for trial, mapped in records.items():
-            described = {q.graph_name for q in self.store.store.quads_for_pattern(
-                ox.NamedNode(trial), _TYPE, _CLINICAL_TRIAL, None)}
-            if described:
-                merge_counts(before, contribution(stored_facts(self.store, trial)))
-            graph, counts = mapped[0]
-            if len(mapped) == 1 and counts is not None and described <= {ox.NamedNode(graph)}:
-                merge_counts(after, counts)
-            else:
-                reread.append(trial)
-        self.tally.begin()
-        self._commit()
-        for trial in reread:
-            merge_counts(after, contribution(stored_facts(self.store, trial)))
-        self.tally.apply(before, after)
-
-    def _commit(self) -> None:
-        report = self.report
-        trials = [trial for trial, _ in self.trials.values()]
-        if trials:
-            self.store.index_before_write()
-            # New studies from a worker come as N-Quads text: their index rows are read from
-            # it (~1 ms a study), not from the store (several ms a study after bulk loads).
-            written = {trial: data for graph, (trial, _) in self.trials.items()
-                       if isinstance(data := self.new.get(graph), bytes)}
-        if self.new:
-            parts = list(self.new.values())
-            count = sum(self.counts[g] for g in self.new)
-            if all(isinstance(p, bytes) for p in parts):
-                self.store._add_new(b"".join(p for p in parts if isinstance(p, bytes)), count)
-            else:
-                self.store._add_new([q for p in parts for q in _as_quads(p)], count)
-            report.loaded += len(self.new)
-            report.triples += count
-        if self.changed:
-            self.store.store.update(_replace_update(
-                {g: _as_quads(p) for g, p in self.changed.items()}))
-            report.loaded += len(self.changed)
-            report.replaced += len(self.changed)
-            report.triples += sum(self.counts[g] for g in self.changed)
-        report.mesh_ids |= self.mesh_ids
-        self.discard()
-        if trials:
-            self.store.index_after_write(trials, written)
-
-    def discard(self) -> None:
-        self.trials.clear()
-        self.new.clear()
-        self.changed.clear()
-        self.counts.clear()
-        self.mesh_ids.clear()
-        self.quads = 0
-        self.replaced_quads = 0
-
-
-def _as_quads(quads: list[ox.Quad] | bytes) -> list[ox.Quad]:
+def as_quads(quads: list[ox.Quad] | bytes) -> list[ox.Quad]:
     if isinstance(quads, bytes):
         return list(ox.parse(quads, format=ox.RdfFormat.N_QUADS))
     return quads
 
 
-def _lexical(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+def lexical(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
     return str(term) if isinstance(term, ox.Triple) else str(term.value)
 
 
@@ -765,24 +510,6 @@ def _with_stable_blank_nodes(
         s, o = t.subject, t.object
         yield ox.Quad(stable(s) if isinstance(s, ox.BlankNode) else s, t.predicate,
                       stable(o) if isinstance(o, ox.BlankNode) else o, graph)
-
-
-def _digest_of(quads: list[ox.Quad]) -> str | None:
-    """The ``tkg:recordDigest`` that :func:`~trialkg.mapping.study.study_quads` put first."""
-    for q in quads:
-        if q.predicate == _RECORD_DIGEST:
-            return _lexical(q.object)
-    return None
-
-
-def _mesh_ids(study: Study) -> set[str]:
-    ids = {m.ui for m in study.condition_mesh}
-    ids.update(m.ui for m in study.intervention_mesh)
-    ids.update(m.ui for m in study.condition_mesh_ancestors)
-    ids.update(m.ui for m in study.intervention_mesh_ancestors)
-    for iv in study.interventions:
-        ids.update(m.ui for m in iv.mesh)
-    return ids
 
 
 #: RocksDB errors a reader can meet while a writer works: a compaction deleted a file between
@@ -835,7 +562,7 @@ def _open_rocksdb(where: Path, wait: bool) -> ox.Store:
             time.sleep(0.5)
 
 
-def _replace_update(graphs: dict[str, list[ox.Quad]]) -> str:
+def replace_update(graphs: dict[str, list[ox.Quad]]) -> str:
     """One SPARQL update that drops the given graphs and inserts their quads (atomic).
 
     A record's quads may also name another graph (the shared ``entities`` graph): they are
