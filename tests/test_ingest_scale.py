@@ -21,7 +21,7 @@ from trialkg.mapping.study import study_quads
 from trialkg.model import Study
 from trialkg.sources import read_paths
 from trialkg.store import TrialStore, is_transient_store_error
-from trialkg.summary import SummaryState, summary_state
+from trialkg.store.summary import SummaryState, summary_state
 
 V2 = ("data", "ctgov-v2")
 

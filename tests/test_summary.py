@@ -19,7 +19,7 @@ from tests.conftest import run_cli, shared_path
 from trialkg.ingest import ingest_paths, open_for_writing
 from trialkg.iris import TKG, mesh_iri, normalise_mesh_id
 from trialkg.store import TrialStore
-from trialkg.summary import (
+from trialkg.store.summary import (
     SUMMARY_GRAPH,
     Counts,
     SummaryState,

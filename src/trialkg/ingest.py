@@ -25,7 +25,7 @@ from trialkg.store import (
 )
 
 if TYPE_CHECKING:
-    from trialkg.summary import SummaryTally
+    from trialkg.store.summary import SummaryTally
 
 __all__ = [
     "after_ingest",
@@ -114,7 +114,7 @@ def ingest_paths(
     so memory stays flat whatever the corpus size. Records are mapped in a worker process
     while this one loads the store (:mod:`trialkg.ingest_worker`) when ``worker`` is true,
     or, by default, for inputs big enough to gain from it. The summary counts are kept up to
-    date from the studies written (:class:`trialkg.summary.SummaryTally`); with ``summary``
+    date from the studies written (:class:`trialkg.store.summary.SummaryTally`); with ``summary``
     false they are left marked stale instead, and the next ingest recounts every study.
 
     :raises StoreLockedError: another process is writing the store (unless ``wait``).
@@ -127,7 +127,7 @@ def ingest_paths(
         show = sys.stderr.isatty() if progress is None else progress
         size = batch_size or BATCH_SIZE
         from trialkg.ingest_worker import want_worker
-        from trialkg.summary import SummaryTally, mark_stale
+        from trialkg.store.summary import SummaryTally, mark_stale
 
         in_worker = want_worker(files, store, worker)
         summary_before = mark_stale(store)
@@ -157,7 +157,7 @@ def ingest_records(
     with the registry's pages): the batches, version checks, Ctrl-C handling and summary
     upkeep of :func:`ingest_paths`, mapping in this process. ``on_item`` sees every record.
     """
-    from trialkg.summary import SummaryTally, mark_stale
+    from trialkg.store.summary import SummaryTally, mark_stale
 
     summary_before = mark_stale(store)
     tally = SummaryTally.for_write(store, summary_before) if summary else None
@@ -264,12 +264,12 @@ def after_ingest(store: TrialStore, report: IngestReport | None = None,
     counts change when a study was written: by what the write's ``tally`` counted of the
     studies it touched, or by a recount of every study when there is no valid tally (the
     counts were not fresh before the write — ``summary_before``, from
-    :func:`trialkg.summary.mark_stale`: stale after a write that was cut off, or missing);
+    :func:`trialkg.store.summary.mark_stale`: stale after a write that was cut off, or missing);
     else their stale mark is taken off. Without a report (after ``remove``, in ``build``),
     always. ``announce`` is called before a full recount.
     """
     from trialkg.mesh_graph import refresh_mesh_graph
-    from trialkg.summary import SummaryState, clear_stale, refresh_summary
+    from trialkg.store.summary import SummaryState, clear_stale, refresh_summary
 
     if report is None:  # `ingest` prunes after its own replacements
         store.prune_entities()

@@ -47,7 +47,7 @@ from trialkg.exceptions import RecordError
 from trialkg.store import BATCH_QUADS, Batch, IngestReport, Prepared, TrialStore
 
 if TYPE_CHECKING:
-    from trialkg.summary import SummaryTally
+    from trialkg.store.summary import SummaryTally
 
 __all__ = ["BUFFER_FRAMES", "FRAME_BYTES", "WORKER_FROM_BYTES", "ingest_files", "want_worker"]
 

@@ -20,7 +20,7 @@ import pytest
 from trialkg.iris import MESH, MESHV, RDFS, TKG, normalise_mesh_id
 from trialkg.queries import LocalExecutor, QueryLibrary
 from trialkg.store import MESH_GRAPH, TrialStore
-from trialkg.summary import refresh_summary
+from trialkg.store.summary import refresh_summary
 
 
 def read_descriptors(path: Path) -> dict[str, tuple[str, list[str]]]:

@@ -206,7 +206,7 @@ def trials(condition: str | None, drug: str | None, sponsor: str | None, phase: 
 
 def _warn_unless_summary_fresh(executor: Any, name: str) -> None:
     """A query that reads the summary counts says on stderr when they may be wrong."""
-    from trialkg.summary import SummaryState, summary_state
+    from trialkg.store.summary import SummaryState, summary_state
 
     state = summary_state(executor.store)
     if state == SummaryState.STALE:

@@ -181,7 +181,7 @@ def remove(trial_ids: tuple[str, ...], store_path: str | None, wait: bool) -> No
     """
     from trialkg.ingest import after_ingest, open_for_writing
     from trialkg.iris import trial_iri
-    from trialkg.summary import SummaryTally, clear_stale, mark_stale
+    from trialkg.store.summary import SummaryTally, clear_stale, mark_stale
 
     with open_for_writing(store_path, wait=wait) as store:
         before = mark_stale(store)

@@ -34,7 +34,7 @@ from trialkg.store.core import (
 
 if TYPE_CHECKING:
     from trialkg.mapping.study import Term3
-    from trialkg.summary import Counts, SummaryTally
+    from trialkg.store.summary import Counts, SummaryTally
 
 __all__ = ["Batch", "Prepared", "prepare_record", "record_key"]
 
@@ -56,7 +56,7 @@ class Prepared:
     digest: str | None
     mesh_ids: set[str]
     #: the trial a study record describes, and what it adds to the summary counts
-    #: (:func:`trialkg.summary.contribution` of its triples); None for evidence
+    #: (:func:`trialkg.store.summary.contribution` of its triples); None for evidence
     trial: str | None = None
     counts: Counts | None = None
 
@@ -96,7 +96,7 @@ def prepare_record(
     counted: list[tuple[str, Counts]] = []  # a study's trial, and what it adds to the summary
 
     def count_trial(trial: ox.NamedNode, triples: list[Term3]) -> None:
-        from trialkg.summary import contribution, trial_facts
+        from trialkg.store.summary import contribution, trial_facts
 
         counted.append((trial.value, contribution(trial_facts(trial.value, triples))))
 
@@ -180,7 +180,7 @@ class Batch:
         if self.tally is None or not self.trials:
             self._commit()
             return
-        from trialkg.summary import contribution, merge_counts, stored_facts
+        from trialkg.store.summary import contribution, merge_counts, stored_facts
 
         # What the touched trials contribute to the summary counts before and after. A
         # trial that only this record describes (the usual case) counts as its mapping said;

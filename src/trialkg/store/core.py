@@ -57,7 +57,7 @@ ONTOLOGY_GRAPH = graph_iri("ontology")
 #: once: in each study graph they would come back once per study under the union graph.
 ENTITIES_GRAPH = graph_iri("entities")
 MESH_GRAPH = graph_iri("mesh")
-#: The summary counts (:mod:`trialkg.summary`): they name organisations, but never keep one.
+#: The summary counts (:mod:`trialkg.store.summary`): they name organisations, but never keep one.
 SUMMARY_GRAPH = graph_iri("summary")
 STUDY_GRAPH_PREFIX = GRAPH + "study/"
 _RECORD_VERSION = ox.NamedNode(TKG + "recordVersion")

@@ -18,7 +18,7 @@ from trialkg.store.batch import Batch, Prepared, prepare_record, record_key
 from trialkg.store.core import BATCH_SIZE, IngestReport, StoreCore
 
 if TYPE_CHECKING:
-    from trialkg.summary import SummaryTally
+    from trialkg.store.summary import SummaryTally
 
 __all__ = ["TrialStore"]
 
