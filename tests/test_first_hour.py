@@ -155,7 +155,7 @@ def test_ingest_summary_speaks_english_and_groups_thousands(tmp_path: Path) -> N
 
 def test_wait_says_what_it_waits_for(tmp_path: Path) -> None:
     from tests.conftest import DATA
-    from trialkg.locking import WriteLock
+    from trialkg.store.locking import WriteLock
 
     store = tmp_path / "store"
     lock = WriteLock(store)

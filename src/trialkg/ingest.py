@@ -14,7 +14,6 @@ import pyoxigraph as ox
 
 from trialkg.exceptions import StoreError
 from trialkg.iris import GRAPH
-from trialkg.locking import LOCK_NAME, writer_pid
 from trialkg.sources import Item, iter_files, read_paths
 from trialkg.store import (
     BATCH_SIZE,
@@ -23,6 +22,7 @@ from trialkg.store import (
     TrialStore,
     default_store_path,
 )
+from trialkg.store.locking import LOCK_NAME, writer_pid
 
 if TYPE_CHECKING:
     from trialkg.store.summary import SummaryTally

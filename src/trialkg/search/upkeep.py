@@ -55,7 +55,7 @@ def index_for(trial_store: IndexedStore, *, rebuild: bool = False) -> TextIndex:
             index.rebuild(trial_store.store)
             trial_store.text_index = index
         return trial_store.text_index
-    from trialkg.locking import writer_pid
+    from trialkg.store.locking import writer_pid
 
     if trial_store.text_index is not None and not rebuild:
         return trial_store.text_index  # opened (and checked) by an earlier search or write

@@ -12,7 +12,7 @@ graph, so readers never see a half-written study and an interruption leaves each
 either fully in (old or new version) or fully out.
 
 Concurrency: one writer at a time holds ``trialkg.lock`` in the store directory (see
-:mod:`trialkg.locking`); a second writer fails with :class:`StoreLockedError` naming the
+:mod:`trialkg.store.locking`); a second writer fails with :class:`StoreLockedError` naming the
 writer's pid, or waits with ``wait=True``. Readers open the store read-only, take no lock
 and see the studies committed when they opened it.
 """
@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 from trialkg.exceptions import RecordError, StoreError, StoreLockedError
 from trialkg.iris import GRAPH, TKG, graph_iri, study_graph_iri
-from trialkg.locking import WriteLock, locked_message
+from trialkg.store.locking import WriteLock, locked_message
 
 if TYPE_CHECKING:
     from trialkg.search.index import TextIndex
