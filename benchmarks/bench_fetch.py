@@ -35,8 +35,8 @@ sys.path.insert(0, str(REPO))
 
 from tests.ctgov_server import CtgovServer, load_records, resample_bodies  # noqa: E402
 from trialkg.fetch import fetch_search  # noqa: E402
-from trialkg.ingest import open_for_writing  # noqa: E402
 from trialkg.sources.ctgov_api import CtgovClient, Search  # noqa: E402
+from trialkg.store.ingest import open_for_writing  # noqa: E402
 
 
 def main() -> None:

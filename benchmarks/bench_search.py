@@ -127,9 +127,9 @@ def search_at(size: int, repeat: int, seed: int) -> dict[str, Any]:
 
 def child_ingest(corpus: Path, store: Path, repeat: int) -> None:
     """In a child process: ingest with the index hooks timed; rebuild; search."""
-    from trialkg.ingest import ingest_paths
     from trialkg.search import INDEX_FILE, TextIndex
     from trialkg.store import TrialStore
+    from trialkg.store.ingest import ingest_paths
 
     spent = [0.0]
     for name in ("index_before_write", "index_after_write"):

@@ -27,12 +27,12 @@ from tests.test_ingest_scale import (
     real_records,
     renumbered,
 )
-from trialkg.ingest import ingest_paths
 from trialkg.ingest_worker import WORKER_FROM_BYTES, want_worker
 from trialkg.iris import study_graph_iri
 from trialkg.model import Study
 from trialkg.sources import read_paths
 from trialkg.store import IngestReport, TrialStore
+from trialkg.store.ingest import ingest_paths
 
 V2 = ("data", "ctgov-v2")
 OLD, NEW = "NCT04267848.2023-09-11.json", "NCT04267848.2025-09-11.json"

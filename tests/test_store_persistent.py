@@ -14,8 +14,8 @@ import pytest
 
 from tests.conftest import load_studies, run_cli, shared_path
 from trialkg.exceptions import StoreLockedError
-from trialkg.ingest import ingest_paths, open_for_reading
 from trialkg.store import TrialStore
+from trialkg.store.ingest import ingest_paths, open_for_reading
 
 V2 = ("data", "ctgov-v2")
 OLD, NEW = "NCT04267848.2023-09-11.json", "NCT04267848.2025-09-11.json"
@@ -26,7 +26,7 @@ def holder(tmp_store: Path) -> Iterator[subprocess.Popen[str]]:
     """A real second process that holds the store's write lock until its stdin closes."""
     code = textwrap.dedent(f"""
         import sys
-        from trialkg.ingest import open_for_writing
+        from trialkg.store.ingest import open_for_writing
         store = open_for_writing({str(tmp_store)!r})
         print("holding", flush=True)
         sys.stdin.read()

@@ -16,9 +16,9 @@ import pyoxigraph as ox
 import pytest
 
 from tests.conftest import run_cli, shared_path
-from trialkg.ingest import ingest_paths, open_for_writing
 from trialkg.iris import TKG, mesh_iri, normalise_mesh_id
 from trialkg.store import TrialStore
+from trialkg.store.ingest import ingest_paths, open_for_writing
 from trialkg.store.summary import (
     SUMMARY_GRAPH,
     Counts,

@@ -130,7 +130,7 @@ def build_store(shared: Path, curated: Path, ontology: Path) -> tuple[TrialStore
         ingest = store.ingest(studies)
     if not ingest.ok:
         raise BuildError("cannot map records, nothing written:\n  " + "\n  ".join(ingest.errors))
-    from trialkg.ingest import after_ingest
+    from trialkg.store.ingest import after_ingest
 
     after_ingest(store)
     report.graphs = store.named_graphs()

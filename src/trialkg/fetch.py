@@ -2,7 +2,7 @@
 
 Pages come from :class:`~trialkg.sources.ctgov_api.CtgovClient`; their studies are parsed
 by the same reader as the files ``trialkg ingest`` reads and go through the same ingest
-(:func:`trialkg.ingest.ingest_records`): the same batches, each one atomic; a study whose
+(:func:`trialkg.store.ingest.ingest_records`): the same batches, each one atomic; a study whose
 stored version is the same is skipped before it is mapped, a newer one replaces it.
 
 A page is used whole or not at all: it is parsed completely before any of its studies is
@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trialkg.exceptions import RecordError, StoreError, TrialKGError
-from trialkg.ingest import ingest_records
 from trialkg.model import Study
 from trialkg.searches import SavedSearch, load_searches, save_search, search_iri
 from trialkg.sources import Item
 from trialkg.sources.ctgov_api import CtgovClient, Page, Search
 from trialkg.sources.ctgov_json import study_or_error
 from trialkg.store import IngestReport, TrialStore
+from trialkg.store.ingest import ingest_records
 
 __all__ = ["FetchResult", "Progress", "SyncResult", "fetch_ids", "fetch_search", "sync"]
 

@@ -90,7 +90,7 @@ def kg(v2_store: TrialStore, mesh_table: dict[str, tuple[str, list[str]]]) -> Tr
         for q in v2_store.store.quads_for_pattern(None, ox.NamedNode(TKG + p), None, None)
     }
     store.store.extend(mesh_quads(linked, mesh_table))
-    refresh_summary(store)  # as every write does (trialkg.ingest.after_ingest)
+    refresh_summary(store)  # as every write does (trialkg.store.ingest.after_ingest)
     return store
 
 

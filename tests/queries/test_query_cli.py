@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def store(ctgov_v2_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
-    from trialkg.ingest import ingest_paths
+    from trialkg.store.ingest import ingest_paths
 
     where = tmp_path_factory.mktemp("cli") / "store"
     report = ingest_paths([ctgov_v2_dir], where, progress=False)

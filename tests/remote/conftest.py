@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from servers import Oxigraph, free_port, wait_until_up
 
-from trialkg.ingest import ingest_paths
+from trialkg.store.ingest import ingest_paths
 
 
 def _run_oxigraph(location: Path) -> Iterator[Oxigraph]:

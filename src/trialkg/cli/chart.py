@@ -35,8 +35,8 @@ def plot(name: str, params: tuple[str, ...], output: Path, store_path: str | Non
     tags the queries that have one with `chart`.
     """
     from trialkg.charts import chart_format, chart_spec, json_rows, render
-    from trialkg.ingest import open_for_reading
     from trialkg.queries import LocalExecutor, parse_assignments, run_stored
+    from trialkg.store.ingest import open_for_reading
 
     q = _find(name)
     chart = q.header.get("chart")

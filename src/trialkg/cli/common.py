@@ -84,8 +84,8 @@ def executor_for(store_path: str | None, endpoint: str | None, timeout: float = 
         if insecure:
             err("trialkg: warning: TLS certificate checks are off (--insecure)")
         return RemoteEndpoint(url, timeout=timeout, retries=retries, verify_tls=not insecure)
-    from trialkg.ingest import open_for_reading
     from trialkg.queries import LocalExecutor
+    from trialkg.store.ingest import open_for_reading
 
     return LocalExecutor(open_for_reading(store_path))
 

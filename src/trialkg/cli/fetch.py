@@ -175,7 +175,7 @@ def fetch(nct_ids: tuple[str, ...], condition: str | None, intervention: str | N
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--name") from None
     from trialkg.fetch import fetch_ids, fetch_search
-    from trialkg.ingest import open_for_writing
+    from trialkg.store.ingest import open_for_writing
 
     store = open_for_writing(store_path, wait=wait)
     try:
@@ -223,7 +223,7 @@ def _finish(result: FetchResult, save_dir: Path | None) -> None:
 
 def _fetch_all(client: CtgovClient, save_dir: Path | None, store_path: str | None,
                wait: bool, progress: bool | None) -> None:
-    from trialkg.ingest import ingest_paths
+    from trialkg.store.ingest import ingest_paths
 
     where = save_dir if save_dir is not None else _cache_dir()
     dest = where / "ctg-studies.json.zip"
@@ -334,9 +334,9 @@ def _progress(show: bool | None, label: str) -> Iterator[Progress | None]:
               "piped), json for pipes.")
 def searches(store_path: str | None, fmt: str) -> None:
     """List the saved searches: name, parameters, last run, studies matched, API."""
-    from trialkg.ingest import open_for_reading
     from trialkg.queries.output import table_for
     from trialkg.searches import load_searches
+    from trialkg.store.ingest import open_for_reading
 
     store = open_for_reading(store_path)
     saved = load_searches(store)
@@ -364,8 +364,8 @@ def sync(names: tuple[str, ...], api_url: str | None, rate: float | None, retrie
     against the API it was saved with unless --api-url (or $TRIALKG_CTGOV_API) says otherwise.
     """
     from trialkg.fetch import sync as run_sync
-    from trialkg.ingest import open_for_writing
     from trialkg.searches import load_searches
+    from trialkg.store.ingest import open_for_writing
 
     store = open_for_writing(store_path, wait=wait)
     failed = interrupted = False

@@ -45,10 +45,10 @@ def push(endpoint: str | None, update_endpoint: str | None, graphs: tuple[str, .
     graph is reported with the server's message and the exit status is 1; re-run with
     --resume to push only what is missing.
     """
-    from trialkg.ingest import open_for_reading, resolve_graphs
     from trialkg.remote.config import credentials_for, redact_url, resolve_endpoint
     from trialkg.remote.http import HttpClient
     from trialkg.remote.push import GraphStoreTarget, PushState, UpdateTarget, push_graphs
+    from trialkg.store.ingest import open_for_reading, resolve_graphs
 
     if update_endpoint is not None:
         url = resolve_endpoint(update_endpoint)
@@ -119,9 +119,9 @@ def serve(host: str, port: int, store_path: str | None, timeout: float, limit: i
     JSON, XML, CSV, TSV, Turtle or N-Triples by the Accept header), a query page at /.
     Updates are refused. Stop with Ctrl-C.
     """
-    from trialkg.ingest import open_for_reading
     from trialkg.remote.serve import SparqlService, make_server
     from trialkg.resources import queries_dir
+    from trialkg.store.ingest import open_for_reading
 
     store = open_for_reading(store_path)
     service = SparqlService(store, timeout=timeout, limit=limit)

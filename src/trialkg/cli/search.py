@@ -48,8 +48,8 @@ def search(text: tuple[str, ...], store_path: str | None, fields: tuple[str, ...
       trialkg search '"low back pain" OR lumbago' --field title --field conditions
       trialkg search 'imatin* NOT leukemia' --format json
     """
-    from trialkg.ingest import open_for_reading
     from trialkg.search import index_for
+    from trialkg.store.ingest import open_for_reading
 
     query = " ".join(text)
     if not query.strip() and not rebuild:

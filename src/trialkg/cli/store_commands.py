@@ -67,7 +67,7 @@ def ingest(paths: tuple[Path, ...], store_path: str | None, wait: bool,
     crash every study is either fully in or fully out. Each bad record gets one line on
     stderr; the rest still load; the exit status is 1 if any failed, 130 if interrupted.
     """
-    from trialkg.ingest import ingest_paths
+    from trialkg.store.ingest import ingest_paths
 
     report = ingest_paths(list(paths), store_path, progress=progress, wait=wait,
                           batch_size=batch_size, worker=worker, summary=summary)
@@ -107,7 +107,7 @@ def export(store_path: str | None, fmt: str | None, graphs: tuple[str, ...],
     """
     from trialkg.export import export as export_stream
     from trialkg.export import export_to_path
-    from trialkg.ingest import open_for_reading, resolve_graphs
+    from trialkg.store.ingest import open_for_reading, resolve_graphs
 
     if fmt is not None:
         info = FORMATS[fmt]
@@ -136,8 +136,8 @@ def export(store_path: str | None, fmt: str | None, graphs: tuple[str, ...],
               help="table for people, json for tools.")
 def stats(store_path: str | None, fmt: str) -> None:
     """Studies, triples, instances per class and named graphs in the store."""
-    from trialkg.ingest import open_for_reading
     from trialkg.stats import compute_stats, render_stats
+    from trialkg.store.ingest import open_for_reading
 
     store = open_for_reading(store_path)
     click.echo(render_stats(compute_stats(store), fmt))
@@ -159,7 +159,7 @@ def graphs(names: tuple[str, ...], store_path: str | None, kinds: tuple[str, ...
     NAMES narrow the list (IRIs or short forms such as 'mesh' or 'NCT00122473').
     """
     from trialkg.graphs_table import render_graphs
-    from trialkg.ingest import open_for_reading, resolve_graphs
+    from trialkg.store.ingest import open_for_reading, resolve_graphs
 
     store = open_for_reading(store_path)
     chosen = resolve_graphs(store, names) if names else None
@@ -179,8 +179,8 @@ def remove(trial_ids: tuple[str, ...], store_path: str | None, wait: bool) -> No
     Each study's graph is dropped in one step; the exit status is 1 if any id was not in
     the store (the others are still removed).
     """
-    from trialkg.ingest import after_ingest, open_for_writing
     from trialkg.iris import trial_iri
+    from trialkg.store.ingest import after_ingest, open_for_writing
     from trialkg.store.summary import SummaryTally, clear_stale, mark_stale
 
     with open_for_writing(store_path, wait=wait) as store:

@@ -31,7 +31,7 @@ def validate(store_path: str | None, fmt: str, owl: bool, engine: str,
     (violations, warnings, notes) with the focus node of each finding; the exit status
     is 1 when there is any violation.
     """
-    from trialkg.ingest import open_for_reading
+    from trialkg.store.ingest import open_for_reading
     from trialkg.validate import render_report, validate_store
 
     store = open_for_reading(store_path)
