@@ -27,12 +27,12 @@ from tests.test_ingest_scale import (
     real_records,
     renumbered,
 )
-from trialkg.ingest_worker import WORKER_FROM_BYTES, want_worker
 from trialkg.iris import study_graph_iri
 from trialkg.model import Study
 from trialkg.sources import read_paths
 from trialkg.store import IngestReport, TrialStore
 from trialkg.store.ingest import ingest_paths
+from trialkg.store.worker import WORKER_FROM_BYTES, want_worker
 
 V2 = ("data", "ctgov-v2")
 OLD, NEW = "NCT04267848.2023-09-11.json", "NCT04267848.2025-09-11.json"
@@ -174,7 +174,7 @@ def test_worker_reports_an_unexpected_error_as_a_message() -> None:
     import pickle
     import struct
 
-    done = subprocess.run([sys.executable, "-m", "trialkg.ingest_worker"],
+    done = subprocess.run([sys.executable, "-m", "trialkg.store.worker"],
                           input=pickle.dumps({"files": 5, "known": {}}), capture_output=True,
                           timeout=120)
     assert (done.returncode, done.stderr) == (0, b"")

@@ -112,7 +112,7 @@ def ingest_paths(
 
     Files are read one record at a time (JSON Lines line by line, zips member by member),
     so memory stays flat whatever the corpus size. Records are mapped in a worker process
-    while this one loads the store (:mod:`trialkg.ingest_worker`) when ``worker`` is true,
+    while this one loads the store (:mod:`trialkg.store.worker`) when ``worker`` is true,
     or, by default, for inputs big enough to gain from it. The summary counts are kept up to
     date from the studies written (:class:`trialkg.store.summary.SummaryTally`); with ``summary``
     false they are left marked stale instead, and the next ingest recounts every study.
@@ -126,8 +126,8 @@ def ingest_paths(
     try:
         show = sys.stderr.isatty() if progress is None else progress
         size = batch_size or BATCH_SIZE
-        from trialkg.ingest_worker import want_worker
         from trialkg.store.summary import SummaryTally, mark_stale
+        from trialkg.store.worker import want_worker
 
         in_worker = want_worker(files, store, worker)
         summary_before = mark_stale(store)
@@ -174,7 +174,7 @@ def _ingest(store: TrialStore, files: list[Path], batch_size: int, stop: threadi
             on_file: Callable[[int], None] | None = None,
             on_record: Callable[[], None] | None = None) -> IngestReport:
     if in_worker:
-        from trialkg.ingest_worker import ingest_files
+        from trialkg.store.worker import ingest_files
 
         return ingest_files(store, files, batch_size=batch_size, stop=stop, on_file=on_file,
                             on_record=on_record, tally=tally)

@@ -1,7 +1,7 @@
 """The store trialkg writes records into: :class:`StoreCore` plus the ingest of records.
 
 :meth:`TrialStore.ingest` maps records in this process and commits them in
-:class:`~trialkg.store.batch.Batch` es; :func:`trialkg.ingest_worker.ingest_files` maps files
+:class:`~trialkg.store.batch.Batch` es; :func:`trialkg.store.worker.ingest_files` maps files
 in a worker process and commits them here with the same batches.
 """
 
@@ -45,7 +45,7 @@ class TrialStore(StoreCore):
         KeyboardInterrupt, the ingest stops before the next record: the batch in progress is
         dropped whole and the report (``interrupted``) counts what was committed.
 
-        This maps in the calling process; :func:`trialkg.ingest_worker.ingest_files` maps
+        This maps in the calling process; :func:`trialkg.store.worker.ingest_files` maps
         files in a worker process and commits here with the same batches. With a ``tally``,
         each batch also counts what its studies change in the summary counts.
         """

@@ -74,7 +74,7 @@ _POLL_SECONDS = 0.2
 Message = tuple[Any, ...]
 #: The worker's command: the writer's own module search path, so that it runs the same
 #: trialkg (a source checkout, a test's path), then :func:`main`.
-_BOOT = "import sys; sys.path[:] = sys.argv[1:]; from trialkg.ingest_worker import main; main()"
+_BOOT = "import sys; sys.path[:] = sys.argv[1:]; from trialkg.store.worker import main; main()"
 
 
 def want_worker(files: list[Path], store: TrialStore, worker: bool | None = None) -> bool:
