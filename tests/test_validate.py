@@ -192,7 +192,7 @@ def read_mesh_names(mesh_dir: Path, uis: set[str]) -> dict[str, str]:
 @pytest.mark.shared
 @pytest.mark.slow
 def test_real_records_conform_but_for_one_defect_of_the_source(ctgov_v2_dir: Path) -> None:
-    from trialkg.mesh_graph import refresh_mesh_graph
+    from trialkg.store.mesh_graph import refresh_mesh_graph
 
     store = TrialStore.memory()
     store.load_ontology()

@@ -268,7 +268,7 @@ def after_ingest(store: TrialStore, report: IngestReport | None = None,
     else their stale mark is taken off. Without a report (after ``remove``, in ``build``),
     always. ``announce`` is called before a full recount.
     """
-    from trialkg.mesh_graph import refresh_mesh_graph
+    from trialkg.store.mesh_graph import refresh_mesh_graph
     from trialkg.store.summary import SummaryState, clear_stale, refresh_summary
 
     if report is None:  # `ingest` prunes after its own replacements
