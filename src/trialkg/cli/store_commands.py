@@ -158,7 +158,7 @@ def graphs(names: tuple[str, ...], store_path: str | None, kinds: tuple[str, ...
     versionHolder date, the ontology's owl:versionInfo), ingest time and source file.
     NAMES narrow the list (IRIs or short forms such as 'mesh' or 'NCT00122473').
     """
-    from trialkg.graphs_table import render_graphs
+    from trialkg.store.graphs import render_graphs
     from trialkg.store.ingest import open_for_reading, resolve_graphs
 
     store = open_for_reading(store_path)
