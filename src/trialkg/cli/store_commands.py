@@ -136,8 +136,8 @@ def export(store_path: str | None, fmt: str | None, graphs: tuple[str, ...],
               help="table for people, json for tools.")
 def stats(store_path: str | None, fmt: str) -> None:
     """Studies, triples, instances per class and named graphs in the store."""
-    from trialkg.stats import compute_stats, render_stats
     from trialkg.store.ingest import open_for_reading
+    from trialkg.store.stats import compute_stats, render_stats
 
     store = open_for_reading(store_path)
     click.echo(render_stats(compute_stats(store), fmt))
