@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import REPO, run_cli, shared_path
 from trialkg.build import BuildError, build_graph
-from trialkg.bundled import load_bundled, load_graph_dir
+from trialkg.store.bundled import load_bundled, load_graph_dir
 
 QUERY = REPO / "queries" / "imatinib-dfsp-desmoid.rq"
 

@@ -181,9 +181,9 @@ def test_wait_says_what_it_waits_for(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("width", [100, 150])
 def test_a_terminal_table_wraps_long_cells_and_cuts_nothing(width: int) -> None:
-    from trialkg.bundled import load_bundled
     from trialkg.queries import LocalExecutor, QueryLibrary
     from trialkg.queries.output import cell, terminal_table
+    from trialkg.store.bundled import load_bundled
 
     query = QueryLibrary.default().get("imatinib-dfsp-desmoid")
     result = LocalExecutor(load_bundled()).query(query.sparql)

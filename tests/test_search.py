@@ -176,8 +176,8 @@ def test_index_follows_ingest_and_remove(tmp_path: Path, ctgov_v2_dir: Path) -> 
 
 
 def test_text_parameter_binds_the_matching_trials() -> None:
-    from trialkg.bundled import load_bundled
     from trialkg.queries import LocalExecutor, QueryLibrary, run_stored
+    from trialkg.store.bundled import load_bundled
 
     executor = LocalExecutor(load_bundled())
     library = QueryLibrary.default()

@@ -12,7 +12,6 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from trialkg.bundled import load_bundled
 from trialkg.queries import (
     LocalExecutor,
     QueryLibrary,
@@ -22,6 +21,7 @@ from trialkg.queries import (
     searcher_for,
     vocabulary_resolver,
 )
+from trialkg.store.bundled import load_bundled
 
 LIBRARY = QueryLibrary.default()
 NO_BUNDLED_DATA: dict[str, str] = {}  # query name -> why its example cannot answer

@@ -74,7 +74,7 @@ def test_query_answers_on_the_real_records(path: Path, executor: LocalExecutor) 
 
     q = load_query(path)
     if "main-job" in q.tags:  # asked of the bundled graph (the seed trials), not of ctgov-v2
-        from trialkg.bundled import load_bundled
+        from trialkg.store.bundled import load_bundled
 
         executor = LocalExecutor(load_bundled())
     result = run_stored(q, real_record_params(q), executor)

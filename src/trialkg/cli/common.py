@@ -94,7 +94,7 @@ def note_if_bundled(executor: Any) -> None:
     """Say on stderr, in one line, that the bundled graph answers (there is no store)."""
     store = getattr(executor, "store", None)
     if store is not None and store.path is None:
-        from trialkg.bundled import bundled_note
+        from trialkg.store.bundled import bundled_note
 
         err(bundled_note())
 

@@ -80,7 +80,7 @@ def open_for_reading(store_path: str | Path | None) -> TrialStore:
         return TrialStore.open(where, read_only=True)
     if store_path is not None:
         raise StoreError(f"no store at {where} (run `trialkg ingest --store {where} ...`)")
-    from trialkg.bundled import load_bundled
+    from trialkg.store.bundled import load_bundled
 
     return load_bundled()
 
