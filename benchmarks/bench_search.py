@@ -95,7 +95,7 @@ def time_searches(index: Any, repeat: int) -> dict[str, float]:
 def search_at(size: int, repeat: int, seed: int) -> dict[str, Any]:
     from make_corpus import SHARED, templates
 
-    from trialkg.search import TextIndex
+    from trialkg.store.search import TextIndex
 
     pool = [_texts(s) for s in templates(SHARED)]
     rng = random.Random(seed)
@@ -127,9 +127,9 @@ def search_at(size: int, repeat: int, seed: int) -> dict[str, Any]:
 
 def child_ingest(corpus: Path, store: Path, repeat: int) -> None:
     """In a child process: ingest with the index hooks timed; rebuild; search."""
-    from trialkg.search import INDEX_FILE, TextIndex
     from trialkg.store import TrialStore
     from trialkg.store.ingest import ingest_paths
+    from trialkg.store.search import INDEX_FILE, TextIndex
 
     spent = [0.0]
     for name in ("index_before_write", "index_after_write"):

@@ -11,9 +11,9 @@ import pytest
 
 from tests.conftest import run_cli
 from trialkg.exceptions import SearchError
-from trialkg.search import INDEX_FILE, TextIndex, index_for
-from trialkg.search.index import FRESH, STALE
 from trialkg.store import TrialStore
+from trialkg.store.search import INDEX_FILE, TextIndex, index_for
+from trialkg.store.search.index import FRESH, STALE
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import click
 from trialkg.cli.common import STORE_OPTION, err
 from trialkg.cli.query import UsageProblem
 from trialkg.exceptions import SearchError
-from trialkg.search.syntax import FIELDS
+from trialkg.store.search.syntax import FIELDS
 
 __all__ = ["COMMANDS"]
 
@@ -48,8 +48,8 @@ def search(text: tuple[str, ...], store_path: str | None, fields: tuple[str, ...
       trialkg search '"low back pain" OR lumbago' --field title --field conditions
       trialkg search 'imatin* NOT leukemia' --format json
     """
-    from trialkg.search import index_for
     from trialkg.store.ingest import open_for_reading
+    from trialkg.store.search import index_for
 
     query = " ".join(text)
     if not query.strip() and not rebuild:

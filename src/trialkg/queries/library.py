@@ -156,7 +156,7 @@ def _problems(q: StoredQuery) -> list[str]:
         if not re.search(rf"[?$]{re.escape(var)}\b", q.sparql):
             out.append(f"{where}: ?{var} does not occur in the query")
         if p.type == "text":
-            from trialkg.search.syntax import FIELDS
+            from trialkg.store.search.syntax import FIELDS
 
             out += [f"{where}: unknown search field {f!r}" for f in p.fields if f not in FIELDS]
     for prefix, iri in _PREFIX_RE.findall(q.sparql):

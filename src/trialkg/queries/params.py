@@ -182,7 +182,7 @@ def _text(name: str, value: str, param: Param | None, _r: MeshResolver | None
     """The search text itself, checked: :func:`trialkg.queries.run.bind` runs it on the
     index and binds the matching trials instead."""
     from trialkg.exceptions import SearchError
-    from trialkg.search.syntax import to_fts
+    from trialkg.store.search.syntax import to_fts
 
     try:
         to_fts(value, param.fields if param is not None else ())

@@ -63,7 +63,7 @@ def searcher_for(executor: object) -> TextSearcher | None:
 
     def search(text: str, fields: Sequence[str]) -> Sequence[str]:
         from trialkg.exceptions import SearchError
-        from trialkg.search import index_for
+        from trialkg.store.search import index_for
 
         try:
             return index_for(store).matching(text, fields, limit=MAX_TEXT_MATCHES)

@@ -35,7 +35,7 @@ from trialkg.iris import GRAPH, TKG, graph_iri, study_graph_iri
 from trialkg.store.locking import WriteLock, locked_message
 
 if TYPE_CHECKING:
-    from trialkg.search.index import TextIndex
+    from trialkg.store.search.index import TextIndex
 
 __all__ = [
     "BATCH_QUADS",
@@ -211,7 +211,7 @@ class StoreCore:
         self.path = path
         self.read_only = read_only
         self._lock = lock
-        #: The full-text index (:mod:`trialkg.search`): opened by the first write or search.
+        #: The full-text index (:mod:`trialkg.store.search`): opened by the first write or search.
         self.text_index: TextIndex | None = None
 
     # --- opening ---------------------------------------------------------------------
@@ -362,7 +362,7 @@ class StoreCore:
                 self.text_index.close()
                 self.text_index = None
             return
-        from trialkg.search.upkeep import before_write
+        from trialkg.store.search.upkeep import before_write
 
         self.text_index = before_write(self.store, self.path, self.text_index)
 

@@ -1,7 +1,7 @@
 """Keeping a store's full-text index in step with its writes, and opening it to search.
 
 A writer calls :func:`before_write` before each commit and then
-:meth:`~trialkg.search.index.TextIndex.refresh` with the trials it touched
+:meth:`~trialkg.store.search.index.TextIndex.refresh` with the trials it touched
 (:class:`trialkg.store.TrialStore` does both where a batch or a removal commits, so every
 write path gets it). A reader calls :func:`index_for`.
 """
@@ -16,7 +16,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from trialkg.exceptions import SearchError
-from trialkg.search.index import FRESH, INDEX_FILE, TextIndex
+from trialkg.store.search.index import FRESH, INDEX_FILE, TextIndex
 
 __all__ = ["before_write", "index_for"]
 

@@ -1,6 +1,6 @@
 """The full-text index of the trials: SQLite FTS5 (standard library), BM25 ranking.
 
-One row per trial, one column per searchable field (:data:`~trialkg.search.syntax.FIELDS`),
+One row per trial, one column per searchable field (:data:`~trialkg.store.search.syntax.FIELDS`),
 read from the store: title (label, brief and official titles, acronym), summary (brief
 summary, detailed description), conditions and interventions as the registry words them
 (interventions with their other names), keywords, and the lead sponsor and collaborators.
@@ -40,7 +40,7 @@ import pyoxigraph as ox
 
 from trialkg.exceptions import SearchError
 from trialkg.iris import TKG
-from trialkg.search.syntax import FIELDS, to_fts
+from trialkg.store.search.syntax import FIELDS, to_fts
 
 __all__ = ["FRESH", "INDEX_FILE", "STALE", "Hit", "TextIndex", "trial_text", "written_text"]
 
@@ -317,7 +317,7 @@ class TextIndex:
         return int(self.conn.execute("SELECT count(*) FROM docs").fetchone()[0])
 
     def search(self, text: str, fields: Sequence[str] = (), limit: int | None = 20) -> list[Hit]:
-        """Trials matching ``text`` (see :mod:`trialkg.search.syntax`), best first (BM25).
+        """Trials matching ``text`` (see :mod:`trialkg.store.search.syntax`), best first (BM25).
 
         :raises SearchError: for a malformed search or an unknown field.
         """
