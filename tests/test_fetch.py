@@ -27,8 +27,8 @@ import pytest
 from tests.conftest import run_cli, shared_path
 from tests.ctgov_server import CtgovServer, Fault, load_records
 from trialkg.iris import GRAPH, TKG, study_graph_iri, trial_iri
-from trialkg.searches import load_searches, save_search
 from trialkg.store import TrialStore
+from trialkg.store.searches import load_searches, save_search
 
 pytestmark = pytest.mark.shared
 

@@ -13,7 +13,7 @@ second run of the same command continues, skipping what is stored already.
 Each study's provenance records the request it came from (``tkg:sourceFile``), when it was
 retrieved (``tkg:retrievedAt``) and the saved search whose run retrieved it
 (``tkg:fromSearch``), beside its record version. A fetch by search that ran to its end is
-remembered (:mod:`trialkg.searches`); ``sync`` runs it again for the studies updated since.
+remembered (:mod:`trialkg.store.searches`); ``sync`` runs it again for the studies updated since.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from pathlib import Path
 
 from trialkg.exceptions import RecordError, StoreError, TrialKGError
 from trialkg.model import Study
-from trialkg.searches import SavedSearch, load_searches, save_search, search_iri
 from trialkg.sources import Item
 from trialkg.sources.ctgov_api import CtgovClient, Page, Search
 from trialkg.sources.ctgov_json import study_or_error
 from trialkg.store import IngestReport, TrialStore
 from trialkg.store.ingest import ingest_records
+from trialkg.store.searches import SavedSearch, load_searches, save_search, search_iri
 
 __all__ = ["FetchResult", "Progress", "SyncResult", "fetch_ids", "fetch_search", "sync"]
 

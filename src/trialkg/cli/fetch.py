@@ -168,7 +168,7 @@ def fetch(nct_ids: tuple[str, ...], condition: str | None, intervention: str | N
         raise click.UsageError("say what to fetch: NCT ids, search options (--condition ...) "
                                "or --all")
     if name is not None:
-        from trialkg.searches import check_name
+        from trialkg.store.searches import check_name
 
         try:
             check_name(name)
@@ -335,8 +335,8 @@ def _progress(show: bool | None, label: str) -> Iterator[Progress | None]:
 def searches(store_path: str | None, fmt: str) -> None:
     """List the saved searches: name, parameters, last run, studies matched, API."""
     from trialkg.queries.output import table_for
-    from trialkg.searches import load_searches
     from trialkg.store.ingest import open_for_reading
+    from trialkg.store.searches import load_searches
 
     store = open_for_reading(store_path)
     saved = load_searches(store)
@@ -364,8 +364,8 @@ def sync(names: tuple[str, ...], api_url: str | None, rate: float | None, retrie
     against the API it was saved with unless --api-url (or $TRIALKG_CTGOV_API) says otherwise.
     """
     from trialkg.fetch import sync as run_sync
-    from trialkg.searches import load_searches
     from trialkg.store.ingest import open_for_writing
+    from trialkg.store.searches import load_searches
 
     store = open_for_writing(store_path, wait=wait)
     failed = interrupted = False
