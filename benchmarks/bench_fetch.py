@@ -34,8 +34,8 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 from tests.ctgov_server import CtgovServer, load_records, resample_bodies  # noqa: E402
-from trialkg.fetch import fetch_search  # noqa: E402
 from trialkg.sources.ctgov_api import CtgovClient, Search  # noqa: E402
+from trialkg.store.fetch import fetch_search  # noqa: E402
 from trialkg.store.ingest import open_for_writing  # noqa: E402
 
 

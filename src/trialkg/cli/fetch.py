@@ -14,8 +14,8 @@ import click
 from trialkg.cli.common import STORE_OPTION, err
 
 if TYPE_CHECKING:
-    from trialkg.fetch import FetchResult, Progress
     from trialkg.sources.ctgov_api import CtgovClient
+    from trialkg.store.fetch import FetchResult, Progress
 
 __all__ = ["COMMANDS", "fetch", "searches", "sync"]
 
@@ -174,7 +174,7 @@ def fetch(nct_ids: tuple[str, ...], condition: str | None, intervention: str | N
             check_name(name)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--name") from None
-    from trialkg.fetch import fetch_ids, fetch_search
+    from trialkg.store.fetch import fetch_ids, fetch_search
     from trialkg.store.ingest import open_for_writing
 
     store = open_for_writing(store_path, wait=wait)
@@ -363,7 +363,7 @@ def sync(names: tuple[str, ...], api_url: str | None, rate: float | None, retrie
     search. Studies that no longer match a search are named, not deleted. Each search runs
     against the API it was saved with unless --api-url (or $TRIALKG_CTGOV_API) says otherwise.
     """
-    from trialkg.fetch import sync as run_sync
+    from trialkg.store.fetch import sync as run_sync
     from trialkg.store.ingest import open_for_writing
     from trialkg.store.searches import load_searches
 

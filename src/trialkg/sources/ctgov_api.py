@@ -13,7 +13,7 @@ a minute, NLM's request) and sent by :class:`~trialkg.remote.http.HttpClient` in
 ``polite`` mode: 5xx answers, timeouts, resets and answers cut off are retried with backoff
 and jitter, and a 429 waits as its ``Retry-After`` says.
 
-Nothing here touches the store: :mod:`trialkg.fetch` turns pages into records for the
+Nothing here touches the store: :mod:`trialkg.store.fetch` turns pages into records for the
 ingest.
 """
 
