@@ -39,9 +39,9 @@ from SPARQLWrapper.SPARQLExceptions import (
 )
 
 from trialkg.exceptions import EndpointError, QueryError
+from trialkg.queries.sparql_text import query_form, with_prefixes
 from trialkg.remote.config import Credentials, credentials_for, redact_url, strip_userinfo
 from trialkg.remote.http import USER_AGENT, HttpClient, HttpError, Response
-from trialkg.sparql_text import query_form, with_prefixes
 
 __all__ = ["AGENT", "RemoteEndpoint", "send_query"]
 
