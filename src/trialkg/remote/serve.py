@@ -38,9 +38,9 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 import pyoxigraph as ox
 
-from trialkg.answers import boolean_result, solutions
 from trialkg.exceptions import QueryError
 from trialkg.iris import PREFIXES
+from trialkg.queries.answers import boolean_result, solutions
 from trialkg.queries.sparql_text import query_form
 from trialkg.remote.stored import ROUTES as STORED_ROUTES
 from trialkg.remote.stored import StoredQueryProblem, bound_stored_query, stored_route
