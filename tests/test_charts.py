@@ -13,8 +13,8 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.pngimage import coloured, read_png
-from trialkg.charts import chart_spec, json_rows, render, scenegraph_marks
 from trialkg.queries import LocalExecutor, QueryLibrary, run_stored
+from trialkg.queries.charts import chart_spec, json_rows, render, scenegraph_marks
 from trialkg.store.bundled import load_bundled
 
 _SVG = "{http://www.w3.org/2000/svg}"

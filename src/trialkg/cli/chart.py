@@ -34,8 +34,8 @@ def plot(name: str, params: tuple[str, ...], output: Path, store_path: str | Non
     The chart is the Vega-Lite view in the query's `#+ chart:` header; `trialkg query list`
     tags the queries that have one with `chart`.
     """
-    from trialkg.charts import chart_format, chart_spec, json_rows, render
     from trialkg.queries import LocalExecutor, parse_assignments, run_stored
+    from trialkg.queries.charts import chart_format, chart_spec, json_rows, render
     from trialkg.store.ingest import open_for_reading
 
     q = _find(name)

@@ -26,7 +26,7 @@ __all__ = ["HEADER_KEYS", "REQUIRED_KEYS", "split_header"]
 #: Keys a header must have.
 REQUIRED_KEYS = ("summary", "description", "tags", "example")
 #: Every key a header may have (``params`` may be absent for queries without parameters;
-#: ``chart`` is a Vega-Lite view of the results, see :mod:`trialkg.charts`).
+#: ``chart`` is a Vega-Lite view of the results, see :mod:`trialkg.queries.charts`).
 HEADER_KEYS = (*REQUIRED_KEYS, "params", "chart")
 
 

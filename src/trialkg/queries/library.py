@@ -176,7 +176,7 @@ def _chart_problems(q: StoredQuery) -> list[str]:
         return []
     if not isinstance(chart, dict):
         return ["chart: must be a mapping (a Vega-Lite view without data)"]
-    from trialkg.charts import derived_fields, encoded_fields
+    from trialkg.queries.charts import derived_fields, encoded_fields
 
     return [f"chart: encodes {name!r}, which is not a variable of the query"
             for name in sorted(encoded_fields(chart) - derived_fields(chart))

@@ -79,7 +79,7 @@ def stored_route(route: str, values: dict[str, str], folder: Path, store: TrialS
         chart = query.header.get("chart")
         if chart is None:
             return 404, f"query {name!r} has no chart\n".encode(), _TEXT
-        from trialkg.charts import chart_spec, json_rows, render
+        from trialkg.queries.charts import chart_spec, json_rows, render
 
         columns, rows = json_rows(LocalExecutor(store).query(text))  # type: ignore[arg-type]
         svg = render(chart_spec(chart, rows, title=query.summary, columns=columns), "svg")
