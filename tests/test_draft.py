@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from tests.conftest import run_cli, shared_path
-from trialkg.draft import draft_from_text
 from trialkg.sources.curated import validate
+from trialkg.sources.draft import draft_from_text
 
 
 def seed(prefix: str) -> Path:

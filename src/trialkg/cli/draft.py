@@ -27,7 +27,7 @@ def draft(page: Path, output: Path | None) -> None:
     Fields not found on the page are listed in the draft and on stderr. Exit status 0 when
     the page names a trial; 1 (with an empty draft written) when it names none.
     """
-    from trialkg.draft import Draft, draft_from_text, render_yaml
+    from trialkg.sources.draft import Draft, draft_from_text, render_yaml
 
     try:
         data = page.read_bytes()
