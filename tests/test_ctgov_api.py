@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from trialkg.remote.http import _retry_after
 from trialkg.sources.ctgov_api import (
     Search,
     archive_url,
     normalise_phase,
     normalise_status,
 )
+from trialkg.web.http import _retry_after
 
 
 @pytest.mark.parametrize(("text", "code"), [

@@ -75,7 +75,7 @@ ENDPOINT_OPTIONS = _endpoint_options
 def executor_for(store_path: str | None, endpoint: str | None, timeout: float = 60.0,
                  retries: int = 3, insecure: bool = False) -> Any:
     """A RemoteEndpoint when an endpoint is configured, else the local store's executor."""
-    from trialkg.remote.config import resolve_endpoint
+    from trialkg.web.config import resolve_endpoint
 
     url = resolve_endpoint(endpoint)
     if url is not None:

@@ -246,7 +246,7 @@ def sparql(query_text: str | None, query_file: Any, fmt: str | None, output: Pat
         text = sys.stdin.read()
     else:
         text = str(query_text)
-    from trialkg.queries.sparql_text import is_update
+    from trialkg.web.sparql_text import is_update
 
     if is_update(text):
         raise UsageProblem("this is a SPARQL update, and `trialkg sparql` runs queries only "

@@ -45,10 +45,10 @@ def push(endpoint: str | None, update_endpoint: str | None, graphs: tuple[str, .
     graph is reported with the server's message and the exit status is 1; re-run with
     --resume to push only what is missing.
     """
-    from trialkg.remote.config import credentials_for, redact_url, resolve_endpoint
-    from trialkg.remote.http import HttpClient
     from trialkg.remote.push import GraphStoreTarget, PushState, UpdateTarget, push_graphs
     from trialkg.store.ingest import open_for_reading, resolve_graphs
+    from trialkg.web.config import credentials_for, redact_url, resolve_endpoint
+    from trialkg.web.http import HttpClient
 
     if update_endpoint is not None:
         url = resolve_endpoint(update_endpoint)

@@ -8,7 +8,7 @@ Queries are built only from validated, normalised UIs (``D`` and digits) placed 
 ``VALUES`` block, never from raw user text. Each SELECT covers at most
 :data:`BATCH_UIS` descriptors and pages through its rows :data:`PAGE_ROWS` at a time. They go
 through SPARQLWrapper as ``trialkg sparql --endpoint`` queries do
-(:func:`trialkg.remote.endpoint.send_query`: timeout, TLS checks, the server's error text),
+(:func:`trialkg.web.endpoint.send_query`: timeout, TLS checks, the server's error text),
 without retries.
 
 The cache is one JSON file per endpoint in the cache directory (``--cache``,
@@ -101,8 +101,8 @@ def build_query(uis: Iterable[str], *, graph: str | None, offset: int = 0) -> st
 
 def _select(endpoint: str, query: str, timeout: float) -> list[dict[str, Any]]:
     # SPARQLWrapper (heavy import, only when enriching), as for `trialkg sparql --endpoint`.
-    from trialkg.remote.endpoint import send_query
-    from trialkg.remote.http import HttpClient
+    from trialkg.web.endpoint import send_query
+    from trialkg.web.http import HttpClient
 
     try:
         answer = send_query(HttpClient(timeout=timeout, retries=0), endpoint, query,

@@ -37,9 +37,9 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from trialkg.exceptions import EndpointError
-from trialkg.remote.config import redact_url, strip_userinfo
-from trialkg.remote.http import HttpClient, HttpError
 from trialkg.store import TrialStore
+from trialkg.web.config import redact_url, strip_userinfo
+from trialkg.web.http import HttpClient, HttpError
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",

@@ -41,10 +41,10 @@ import pyoxigraph as ox
 from trialkg.exceptions import QueryError
 from trialkg.iris import PREFIXES
 from trialkg.queries.answers import boolean_result, solutions
-from trialkg.queries.sparql_text import query_form
 from trialkg.remote.stored import ROUTES as STORED_ROUTES
 from trialkg.remote.stored import StoredQueryProblem, bound_stored_query, stored_route
 from trialkg.store import TrialStore
+from trialkg.web.sparql_text import query_form
 
 __all__ = ["SparqlService", "make_server", "stored_query_list"]
 

@@ -9,7 +9,7 @@ JSON files, ``ctg-studies.json.zip``, from the address the site's download butto
 
 Parameters are encoded by :func:`urllib.parse.urlencode`, never joined by hand: a sponsor
 named ``Johnson & Johnson`` stays one parameter. Requests are paced (:data:`DEFAULT_RATE`
-a minute, NLM's request) and sent by :class:`~trialkg.remote.http.HttpClient` in its
+a minute, NLM's request) and sent by :class:`~trialkg.web.http.HttpClient` in its
 ``polite`` mode: 5xx answers, timeouts, resets and answers cut off are retried with backoff
 and jitter, and a 429 waits as its ``Retry-After`` says.
 
@@ -36,7 +36,7 @@ import orjson
 
 from trialkg.exceptions import EndpointError, RegistryError, UnknownStudyError
 from trialkg.iris import is_nct_id, slug
-from trialkg.remote.http import HttpClient, HttpError
+from trialkg.web.http import HttpClient, HttpError
 
 __all__ = [
     "API_ENV",

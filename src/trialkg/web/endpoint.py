@@ -8,7 +8,7 @@ by pyoxigraph into the same objects the local engine returns; CONSTRUCT/DESCRIBE
 prefixes are declared in the text sent (a remote server does not know them).
 
 Credentials, the timeout, TLS checks and retries are those of an
-:class:`~trialkg.remote.http.HttpClient`, as for ``push``: SPARQLWrapper sends each attempt,
+:class:`~trialkg.web.http.HttpClient`, as for ``push``: SPARQLWrapper sends each attempt,
 and its exceptions (which carry the server's answer) become trialkg's errors.
 
 The remote query runs against the server's DEFAULT graph. trialkg keeps its data in named
@@ -39,9 +39,9 @@ from SPARQLWrapper.SPARQLExceptions import (
 )
 
 from trialkg.exceptions import EndpointError, QueryError
-from trialkg.queries.sparql_text import query_form, with_prefixes
-from trialkg.remote.config import Credentials, credentials_for, redact_url, strip_userinfo
-from trialkg.remote.http import USER_AGENT, HttpClient, HttpError, Response
+from trialkg.web.config import Credentials, credentials_for, redact_url, strip_userinfo
+from trialkg.web.http import USER_AGENT, HttpClient, HttpError, Response
+from trialkg.web.sparql_text import query_form, with_prefixes
 
 __all__ = ["AGENT", "RemoteEndpoint", "send_query"]
 

@@ -1,7 +1,7 @@
 """HTTP with credentials, a timeout, TLS checks and bounded retries (stdlib ``urllib``).
 
 :meth:`HttpClient.request` sends one request of ``push`` (Graph Store Protocol, SPARQL
-Update). SPARQL queries go through SPARQLWrapper (:func:`trialkg.remote.endpoint.send_query`)
+Update). SPARQL queries go through SPARQLWrapper (:func:`trialkg.web.endpoint.send_query`)
 under the same policy: :meth:`HttpClient.retrying` and :meth:`HttpClient.urlopen_tls`.
 
 Retried with exponential backoff (``backoff · 2^n`` seconds, at most ``retries`` times): HTTP
@@ -10,7 +10,7 @@ Not retried: 4xx answers (the server's own error text is reported, first lines),
 checks and read timeouts (a slow query is not made faster by sending it again). A client made
 ``polite`` (the ClinicalTrials.gov API, :mod:`trialkg.sources.ctgov_api`) also waits as a
 429's ``Retry-After`` says and asks again, retries timeouts, and adds jitter to its backoff.
-Every message passes through :func:`~trialkg.remote.config.redact`.
+Every message passes through :func:`~trialkg.web.config.redact`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import TypeVar
 
 from trialkg import __version__
 from trialkg.exceptions import AuthenticationError, EndpointError
-from trialkg.remote.config import Credentials, redact, redact_url, strip_userinfo
+from trialkg.web.config import Credentials, redact, redact_url, strip_userinfo
 
 __all__ = ["HttpClient", "HttpError", "Response"]
 
