@@ -2,7 +2,7 @@
 
 Usage: python scripts/fuzz_report.py [-n PER_KIND] [--seed S] [--importer NAME] [RECORDS_DIR]
 
-One table per importer (every one in trialkg.fuzz.IMPORTERS, or the one named). Records come
+One table per importer (every one in tests.fuzz.IMPORTERS, or the one named). Records come
 from ``DEFAULT_RECORDS`` (../shared/data/ctgov-v2 and ../shared/data/ctgov-xml beside the
 repository, the repository's curated/ folder), or RECORDS_DIR with ``--importer``. For each
 mutation kind, N records are mutated once and fed to the importer and a full in-memory
@@ -19,9 +19,18 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from trialkg.fuzz import IMPORTERS, MUTATIONS, OUTCOMES, Importer, mutate, try_record
-
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the mutation engine is test code: tests/fuzz.py
+
+from tests.fuzz import (  # noqa: E402
+    IMPORTERS,
+    MUTATIONS,
+    OUTCOMES,
+    Importer,
+    mutate,
+    try_record,
+)
+
 DEFAULT_RECORDS = {
     "ctgov-json": REPO.parent / "shared" / "data" / "ctgov-v2",
     "ctgov-xml": REPO.parent / "shared" / "data" / "ctgov-xml",

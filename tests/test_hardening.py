@@ -1,8 +1,8 @@
 """Hardening: mutated real records never crash an importer or the ingest.
 
-Every importer in ``trialkg.fuzz.IMPORTERS`` (API v2 JSON, legacy XML, curated YAML) is fed
+Every importer in ``tests.fuzz.IMPORTERS`` (API v2 JSON, legacy XML, curated YAML) is fed
 its real records, mutated; each either loads or yields a RecordError with a clear message
-(see :func:`trialkg.fuzz.try_record`). Hardening another importer is one entry in
+(see :func:`tests.fuzz.try_record`). Hardening another importer is one entry in
 ``IMPORTERS`` plus its seed records in ``SEEDS``.
 """
 
@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import DATA, REPO, SHARED, run_cli
+from tests.fuzz import IMPORTERS, MUTATIONS, Importer, mutate, try_record
 from trialkg.export import export
 from trialkg.formats import FORMATS
-from trialkg.fuzz import IMPORTERS, MUTATIONS, Importer, mutate, try_record
 from trialkg.sources import ctgov_xml, curated
 from trialkg.sources.ctgov_json import read_bytes
 from trialkg.store import TrialStore

@@ -133,8 +133,8 @@ def test_text_mapping_is_the_serialised_term_mapping(importer_name: str) -> None
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
+    from tests.fuzz import IMPORTERS, MUTATIONS, mutate
     from tests.test_hardening import seed_records
-    from trialkg.fuzz import IMPORTERS, MUTATIONS, mutate
     from trialkg.mapping.study import study_quads, study_text
 
     importer = IMPORTERS[importer_name]
