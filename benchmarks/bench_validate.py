@@ -4,8 +4,8 @@
 
 Builds a store per size from a resampled corpus of the real API v2 records
 (benchmarks/make_corpus.py; needs ../shared), then times the SHACL checks of
-:func:`trialkg.validate.validate_store` (``owl=False``) with the SPARQL engine (the default)
-and, up to ``--pyshacl-max`` studies, with pyshacl (the reference). Prints a Markdown table:
+:func:`trialkg.validation.validate.validate_store` (``owl=False``) with the SPARQL engine
+(the default) and, up to ``--pyshacl-max`` studies, with pyshacl (the reference). Prints a Markdown table:
 wall-clock seconds, CPU seconds of this process (Oxigraph runs in it, so CPU time is not
 inflated by other work on the machine), seconds per 1,000 studies and findings. Target: at
 most 10 s per 1,000 studies for the SHACL part.
@@ -37,7 +37,7 @@ def build_store(size: int, work: Path) -> Path:
 
 def time_engine(store_dir: Path, engine: str) -> tuple[float, float, int]:
     from trialkg.store import TrialStore
-    from trialkg.validate import validate_store
+    from trialkg.validation.validate import validate_store
 
     with TrialStore.open(store_dir, read_only=True) as store:
         wall, cpu = time.perf_counter(), time.process_time()

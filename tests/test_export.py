@@ -15,7 +15,7 @@ from trialkg.export import export, export_to_path
 from trialkg.formats import FORMATS
 from trialkg.sources import read_paths
 from trialkg.store import TrialStore
-from trialkg.validate import store_graph
+from trialkg.validation.validate import store_graph
 
 NCT = "NCT00763412"
 #: The ontology (blank nodes) and four real studies: exports of chosen graphs.

@@ -13,9 +13,9 @@ from rdflib import OWL, RDF, RDFS
 from tests.conftest import DATA, load_studies
 from trialkg.iris import TKG
 from trialkg.mapping.study import CONTROLLED, INTERVENTION_CLASSES, STUDY_TYPE_CLASSES, study_quads
-from trialkg.reasoning import check_owl, ontology_graph
 from trialkg.resources import ontology_files, ontology_path, shapes_path
 from trialkg.store import ONTOLOGY_GRAPH, TrialStore
+from trialkg.validation.reasoning import check_owl, ontology_graph
 
 SKOS_NOTATION = rdflib.URIRef("http://www.w3.org/2004/02/skos/core#notation")
 _KINDS = (

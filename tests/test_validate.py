@@ -14,7 +14,7 @@ from tests.conftest import DATA, run_cli
 from trialkg.iris import RDFS, TKG, mesh_iri
 from trialkg.sources import read_paths
 from trialkg.store import MESH_GRAPH, TrialStore
-from trialkg.validate import Finding, render_report, validate_store
+from trialkg.validation.validate import Finding, render_report, validate_store
 
 TRIAL = "https://identifiers.org/clinicaltrials:NCT99000001"
 GRAPH = "https://w3id.org/trialkg/graph/study/NCT99000001"

@@ -32,7 +32,7 @@ def validate(store_path: str | None, fmt: str, owl: bool, engine: str,
     is 1 when there is any violation.
     """
     from trialkg.store.ingest import open_for_reading
-    from trialkg.validate import render_report, validate_store
+    from trialkg.validation.validate import render_report, validate_store
 
     store = open_for_reading(store_path)
     show = sys.stderr.isatty() if progress is None else progress

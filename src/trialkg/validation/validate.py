@@ -4,7 +4,8 @@ pyshacl validates one graph, so the union of every named graph of the store (ont
 studies, results, evidence) is loaded into one rdflib graph and validated against
 ``ontology/shapes.ttl``; the ontology in the union lets ``sh:class`` follow subclasses. The
 OWL check runs HermiT on the ontology modules plus the ``rdf:type`` assertions of the data
-(see :mod:`trialkg.reasoning`). Every finding is collected, with a severity, before one report.
+(see :mod:`trialkg.validation.reasoning`). Every finding is collected, with a severity, before
+one report.
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ def _types(store: TrialStore) -> list[tuple[str, str]]:
 
 def run_owl(store: TrialStore) -> list[Finding]:
     """HermiT on the ontology modules and the data's type assertions."""
-    from trialkg.reasoning import check_owl
+    from trialkg.validation.reasoning import check_owl
 
     result = check_owl(_types(store))
     if not result.consistent:
