@@ -5,10 +5,10 @@
 Builds a store per size from a resampled corpus of the real API v2 records
 (benchmarks/make_corpus.py; needs ../shared), then times the SHACL checks of
 :func:`trialkg.validation.validate.validate_store` (``owl=False``) with the SPARQL engine
-(the default) and, up to ``--pyshacl-max`` studies, with pyshacl (the reference). Prints a Markdown table:
-wall-clock seconds, CPU seconds of this process (Oxigraph runs in it, so CPU time is not
-inflated by other work on the machine), seconds per 1,000 studies and findings. Target: at
-most 10 s per 1,000 studies for the SHACL part.
+(the default) and, up to ``--pyshacl-max`` studies, with pyshacl (the reference). Prints a
+Markdown table: wall-clock seconds, CPU seconds of this process (Oxigraph runs in it, so CPU
+time is not inflated by other work on the machine), seconds per 1,000 studies and findings.
+Target: at most 10 s per 1,000 studies for the SHACL part.
 """
 
 from __future__ import annotations
