@@ -22,15 +22,13 @@ from trialkg.store.core import (
     _ANY_MESH,
     _RECORD_DIGEST,
     BATCH_QUADS,
-    OLDER,
     REPLACE_QUADS,
-    UNCHANGED,
-    IngestReport,
     StoreCore,
     as_quads,
     lexical,
     replace_update,
 )
+from trialkg.store.report import OLDER, UNCHANGED, IngestReport
 
 if TYPE_CHECKING:
     from trialkg.mapping.study import Term3

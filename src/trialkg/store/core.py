@@ -22,17 +22,18 @@ from __future__ import annotations
 import os
 import re
 import sys
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import pyoxigraph as ox
 
-from trialkg.exceptions import RecordError, StoreError, StoreLockedError
+from trialkg.exceptions import StoreError
 from trialkg.iris import GRAPH, TKG, graph_iri, study_graph_iri
-from trialkg.store.locking import WriteLock, locked_message
+from trialkg.store.locking import WriteLock
+from trialkg.store.opening import _open_read_only, _open_rocksdb
+from trialkg.store.report import IngestReport
 
 if TYPE_CHECKING:
     from trialkg.store.search.index import TextIndex
@@ -41,15 +42,11 @@ __all__ = [
     "BATCH_QUADS",
     "BATCH_SIZE",
     "MESH_GRAPH",
-    "OLDER",
     "ONTOLOGY_GRAPH",
-    "UNCHANGED",
     "GraphInfo",
-    "IngestReport",
     "StoreCore",
     "default_store_path",
     "graph_kind",
-    "is_transient_store_error",
 ]
 
 ONTOLOGY_GRAPH = graph_iri("ontology")
@@ -62,8 +59,6 @@ SUMMARY_GRAPH = graph_iri("summary")
 STUDY_GRAPH_PREFIX = GRAPH + "study/"
 _RECORD_VERSION = ox.NamedNode(TKG + "recordVersion")
 _RECORD_DIGEST = ox.NamedNode(TKG + "recordDigest")
-_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_CLINICAL_TRIAL = ox.NamedNode(TKG + "ClinicalTrial")
 #: A batch is committed (one transaction) at this many studies or this many quads. Each
 #: bulk-loaded batch lands in RocksDB as one new sorted file per index, which overlaps
 #: everything stored (the keys are hashes) and is merged into it by compaction: the fewer
@@ -92,67 +87,6 @@ def default_store_path() -> Path:
     else:
         base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
     return base / "trialkg" / "store"
-
-
-@dataclass
-class IngestReport:
-    """What one ingest did; ``errors`` holds one message per failed record or file."""
-
-    loaded: int = 0
-    replaced: int = 0
-    unchanged: int = 0
-    older: int = 0
-    failed: int = 0
-    triples: int = 0
-    errors: list[str] = field(default_factory=list)
-    #: What reading noticed in records that still loaded (unknown enumeration values).
-    warnings: list[str] = field(default_factory=list)
-    #: MeSH ids used by the studies written (to decide whether the MeSH graph needs a
-    #: refresh); ``"*"`` when a record of another kind was written.
-    mesh_ids: set[str] = field(default_factory=set)
-    #: Ctrl-C stopped the ingest; the counts cover the batches committed before it.
-    interrupted: bool = False
-    #: An error stopped the ingest (the worker process died); ``errors`` says which, and the
-    #: counts cover the batches committed before it.
-    aborted: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.failed == 0 and not self.aborted
-
-    def count(self, outcome: str | RecordError) -> None:
-        """Count a record that was not written: ``unchanged``, ``older`` or an error."""
-        if isinstance(outcome, RecordError):
-            self.failed += 1
-            self.errors.append(str(outcome))
-        elif outcome == UNCHANGED:
-            self.unchanged += 1
-        else:
-            self.older += 1
-
-    @property
-    def records(self) -> int:
-        """Records read, whatever became of them (0: the input held none)."""
-        return self.loaded + self.unchanged + self.older + self.failed
-
-    def summary(self) -> str:
-        """One line, e.g. ``1 study loaded, 0 failed, 1,148 triples written``."""
-        loaded = f"{self.loaded:,} {'study' if self.loaded == 1 else 'studies'} loaded"
-        if self.replaced:
-            loaded += f" ({self.replaced:,} replacing an earlier version)"
-        parts = [loaded]
-        if self.unchanged:
-            parts.append(f"{self.unchanged:,} unchanged")
-        if self.older:
-            parts.append(f"{self.older:,} older than the stored version (kept the stored one)")
-        parts.append(f"{self.failed:,} failed")
-        parts.append(f"{self.triples:,} triples written")
-        text = ", ".join(parts)
-        if self.interrupted:
-            text = "interrupted: " + text + " (the batch in progress was discarded whole)"
-        elif self.aborted:
-            text = "stopped: " + text + " (the batch in progress was discarded whole)"
-        return text
 
 
 @dataclass
@@ -193,9 +127,6 @@ SELECT ?g (SAMPLE(?v) AS ?version) (SAMPLE(?t) AS ?time) (SAMPLE(?f) AS ?file) W
   }
 } GROUP BY ?g
 """
-
-UNCHANGED = "unchanged"
-OLDER = "older"
 
 _S = TypeVar("_S", bound="StoreCore")
 
@@ -510,56 +441,6 @@ def _with_stable_blank_nodes(
         s, o = t.subject, t.object
         yield ox.Quad(stable(s) if isinstance(s, ox.BlankNode) else s, t.predicate,
                       stable(o) if isinstance(o, ox.BlankNode) else o, graph)
-
-
-#: RocksDB errors a reader can meet while a writer works: a compaction deleted a file between
-#: the moment the reader read the file list and the moment it opened the file, or the writer
-#: is still creating the store (its column families).
-_TRANSIENT = ("No such file", "Corruption", "Column family not found")
-
-
-#: What pyoxigraph (0.5) says when a read-only reader opens a store that its writer has created
-#: but not yet stamped with its storage version: the reader would have to write the stamp.
-_NOT_YET_STAMPED = "Inserts are only possible on read-write instances"
-
-
-def is_transient_store_error(exc: BaseException) -> bool:
-    """Whether ``exc`` is one of the errors a read-only reader meets while a writer works."""
-    if not isinstance(exc, (OSError, RuntimeError)):
-        return False
-    text = str(exc)
-    if _NOT_YET_STAMPED in text:
-        return True
-    from_rocksdb = any(m in text for m in ("IO error:", "Corruption:", "Column family"))
-    return from_rocksdb and any(m in text for m in _TRANSIENT)
-
-
-def _open_read_only(where: Path, attempts: int = 10) -> ox.Store:
-    """Open read-only, retrying briefly on the transient errors of a concurrent writer."""
-    for attempt in range(attempts):
-        try:
-            return ox.Store.read_only(str(where))
-        except (OSError, RuntimeError) as exc:
-            text = str(exc)
-            if attempt + 1 < attempts and is_transient_store_error(exc):
-                time.sleep(0.1 * (attempt + 1))
-                continue
-            raise StoreError(f"cannot open the store at {where}: {text.splitlines()[0]}"
-                             ) from None
-    raise AssertionError("unreachable")
-
-
-def _open_rocksdb(where: Path, wait: bool) -> ox.Store:
-    """Open the store read-write; RocksDB's own lock catches writers that are not trialkg."""
-    while True:
-        try:
-            return ox.Store(str(where))
-        except OSError as exc:
-            if "lock" not in str(exc).lower():
-                raise StoreError(f"cannot open the store at {where}: {exc}") from None
-            if not wait:
-                raise StoreLockedError(locked_message(where)) from None
-            time.sleep(0.5)
 
 
 def replace_update(graphs: dict[str, list[ox.Quad]]) -> str:

@@ -15,7 +15,8 @@ from trialkg.exceptions import RecordError
 from trialkg.model import Study
 from trialkg.model.results import Evidence
 from trialkg.store.batch import Batch, Prepared, prepare_record, record_key
-from trialkg.store.core import BATCH_SIZE, IngestReport, StoreCore
+from trialkg.store.core import BATCH_SIZE, StoreCore
+from trialkg.store.report import IngestReport
 
 if TYPE_CHECKING:
     from trialkg.store.summary import SummaryTally
