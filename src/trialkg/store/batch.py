@@ -31,7 +31,7 @@ from trialkg.store.core import (
 from trialkg.store.report import OLDER, UNCHANGED, IngestReport
 
 if TYPE_CHECKING:
-    from trialkg.mapping.study import Term3
+    from trialkg.mapping.terms import Term3
     from trialkg.store.summary import Counts, SummaryTally
 
 __all__ = ["Batch", "Prepared", "prepare_record", "record_key"]
