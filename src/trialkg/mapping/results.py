@@ -24,13 +24,13 @@ from trialkg.iris import (
     PROV,
     RDF,
     RDFS,
-    TKG,
     XSD,
     graph_iri,
     id_iri,
     mesh_iri,
 )
 from trialkg.mapping.digest import ingest_time, record_digest
+from trialkg.mapping.terms import tkg
 from trialkg.model import Study
 from trialkg.model.results import (
     AdverseEvents,
@@ -83,17 +83,6 @@ _PERCENT_UNIT_RE = re.compile(
 _PARTICIPANT_UNITS = {"participants", "subjects", "patients", "people", "persons",
                       "number of participants", "number of subjects", "number of patients"}
 _SPACE_RE = re.compile(r"\s+")
-
-
-_TKG_TERMS: dict[str, NamedNode] = {}
-
-
-def tkg(local: str) -> NamedNode:
-    """A term of the trialkg ontology (cached: the same few recur in every result)."""
-    node = _TKG_TERMS.get(local)
-    if node is None:
-        node = _TKG_TERMS[local] = NamedNode(TKG + local)
-    return node
 
 
 def is_decimal(text: str | None) -> bool:
