@@ -1,4 +1,5 @@
-"""The Oxigraph store: open, ingest studies atomically, remove, describe.
+"""The Oxigraph store: open, read, replace and remove graphs, describe (the ingest of
+records is added by :class:`~trialkg.store.trialstore.TrialStore`).
 
 Layout of the dataset:
 

@@ -1,8 +1,8 @@
 """The store trialkg writes records into: :class:`StoreCore` plus the ingest of records.
 
 :meth:`TrialStore.ingest` maps records in this process and commits them in
-:class:`~trialkg.store.batch.Batch` es; :func:`trialkg.store.worker.ingest_files` maps files
-in a worker process and commits them here with the same batches.
+:class:`~trialkg.store.batch.Batch` transactions; :func:`trialkg.store.worker.ingest_files`
+maps files in a worker process and commits them here with the same batches.
 """
 
 from __future__ import annotations
