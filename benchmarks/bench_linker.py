@@ -6,9 +6,11 @@ Rows:
 
 * ``first use, no cache`` — ``trialkg mesh link --kind K <string>`` in a new process with an
   empty ``$TRIALKG_CACHE`` (a fresh install): Python start, reading the bundled vocabulary,
-  building the linker's indexes, and the supplementary-record index, which the probe (a
-  string no descriptor names: the worst case) needs;
-* ``first use, cached`` — the same command again: the indexes are read from the cache;
+  reading the linker's index shipped with it, and the supplementary-name index, which the
+  probe (a string no descriptor names: the worst case) needs;
+* ``first use, cached`` — the same command again (the bundled vocabulary writes no cache, so
+  this is the same work; a vocabulary from ``trialkg mesh import`` has its index built into
+  the cache by the import);
 * ``N strings`` — in one process, after the indexes are built: linking N strings (the
   condition strings and intervention names of the real records in ``../shared``, repeated,
   or synthetic ones when ``../shared`` is absent).

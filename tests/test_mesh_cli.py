@@ -82,10 +82,14 @@ def test_show_errors_are_one_line() -> None:
 @pytest.mark.skipif(not MTREES.is_file(), reason="../shared/data/mesh/mtrees2023.bin is absent")
 def test_import_then_prefer_user_vocabulary(tmp_path: Path) -> None:
     target = tmp_path / "mesh"
-    env = {"TRIALKG_MESH_DIR": str(target)}
+    env = {"TRIALKG_MESH_DIR": str(target), "TRIALKG_CACHE": str(tmp_path / "cache")}
     done = trialkg("mesh", "import", str(MTREES), env=env)
     assert done.returncode == 0, done.stderr
     assert (target / "descriptors.tsv.gz").is_file()
+    # the linker's index of the new release is built at once, under a key of its own
+    assert len(list((tmp_path / "cache" / "mesh").glob("index-*-terms.marshal"))) == 1
+    linked = trialkg("mesh", "link", "--kind", "condition", "dermatofibrosarcoma", env=env)
+    assert "D018223" in linked.stdout
     shown = trialkg("mesh", "show", "D018223", env=env)
     assert shown.stdout.splitlines()[0] == "D018223\tDermatofibrosarcoma\t(MeSH 2023)"
     assert "entry term" not in shown.stdout  # the tree file has no entry terms

@@ -9,7 +9,6 @@ Myocardial Infarction" has "STEMI"; supplementary record C000002 "bevonium" maps
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
@@ -132,32 +131,6 @@ def test_batch_is_fast(linker: Linker) -> None:
     elapsed = time.perf_counter() - started
     assert len(results) == 2000
     assert elapsed < 5, f"2,000 strings took {elapsed:.1f} s"
-
-
-def test_index_cache(linker: Linker, tmp_path: Path) -> None:
-    first = Linker(linker.vocab, cache_dir=tmp_path)
-    files = sorted(p.name for p in (tmp_path / "mesh").iterdir())
-    assert len(files) == 1 and files[0].endswith("-index.marshal")
-    assert first.link("bevonium")[0].ui == "C000002"  # builds and caches the second index
-    assert len(list((tmp_path / "mesh").iterdir())) == 2
-    for f in (tmp_path / "mesh").iterdir():
-        f.write_bytes(b"not marshal data")  # a corrupt cache is rebuilt, not an error
-    again = Linker(linker.vocab, cache_dir=tmp_path)
-    assert again.link("Desmoid") == linker.link("Desmoid")
-    cached = Linker(linker.vocab, cache_dir=tmp_path)
-    assert cached.link("imatinib") == linker.link("imatinib")
-    # vocabularies built in memory are never cached
-    Linker(linker.vocab.extended([]), cache_dir=tmp_path / "other")
-    assert not (tmp_path / "other").exists()
-
-
-def test_index_cache_keeps_few_files(linker: Linker, tmp_path: Path) -> None:
-    from trialkg.mesh import linker as linker_module
-
-    for n in range(5):  # five option sets → five keys; only the newest few are kept
-        Linker(linker.vocab, branches=(f"C0{n}",), cache_dir=tmp_path, supplementary=False)
-    kept = list((tmp_path / "mesh").glob("linker-*-index.marshal"))
-    assert len(kept) == linker_module._KEEP_CACHES
 
 
 @pytest.fixture(scope="module")

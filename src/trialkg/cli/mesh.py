@@ -208,6 +208,12 @@ def import_(file: Path, fmt: str | None, target: Path | None, release: str | Non
                 earlier_release=vocab.earlier_release)
     err(f"wrote MeSH {version}: {len(vocab)} descriptors, {len(records)} supplementary "
         f"records to {out}")
+    from trialkg.mesh.index_files import prepare
+    from trialkg.mesh.load import load_vocabulary
+    from trialkg.mesh.paths import user_cache_dir
+
+    prepare(load_vocabulary(out), user_cache_dir())  # `mesh link` then starts at once
+    err("indexed it for the linker")
 
 
 COMMANDS: list[click.Command] = [mesh]

@@ -39,8 +39,9 @@ reported as ``exact`` or ``partial``).
 
 Whole-text links win, in this order: exact, salt, supplementary; only without one are the
 terms inside the text reported (partial, abbreviation). A term shared by several descriptors
-links only to the one whose preferred term it is, or not at all. Indexes are built once per
-:class:`Linker`; the supplementary index (323,000 names) on first need.
+links only to the one whose preferred term it is, or not at all. The index is one for every
+kind (:mod:`trialkg.mesh.linker_index`), shipped or cached (:mod:`trialkg.mesh.index_files`);
+supplementary names are read on first need, a shard at a time.
 
 >>> from trialkg.mesh.load import load_vocabulary
 >>> linker = Linker(load_vocabulary(), kind="all")
@@ -52,39 +53,24 @@ links only to the one whose preferred term it is, or not at all. Indexes are bui
 
 from __future__ import annotations
 
-import hashlib
-import json
-import marshal
-import os
-import re
-import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import Generic, NamedTuple, TypeVar
 
+from trialkg.mesh.index_files import load_supplementary, load_terms
 from trialkg.mesh.kinds import KINDS, LinkKind
-from trialkg.mesh.normalise import tokens, variants, words
+from trialkg.mesh.linker_index import SupplementaryIndex, simple_key
+from trialkg.mesh.normalise import words
 from trialkg.mesh.vocabulary import MeshVocabulary
 
 __all__ = ["METHODS", "Linker", "MeshLink"]
 
-_T = TypeVar("_T")
-#: Bump when the layout of the cached indexes changes.
-_INDEX_FORMAT = 3
-#: How many cached index sets to keep (per part) in a cache directory.
-_KEEP_CACHES = 3
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
 
 METHODS = ("exact", "partial", "abbreviation", "salt", "supplementary", "derived")
 
 _MAX_WORDS = 12
-_ABBREVIATION = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Z][A-Z0-9]{1,7}$")
-#: Salt and ester words that end a drug descriptor's name ("Imatinib Mesylate").
-_SALTS = frozenset(
-    "mesylate hydrochloride dihydrochloride hydrobromide sulfate sodium potassium calcium "
-    "magnesium citrate maleate tartrate acetate phosphate bromide chloride fumarate succinate "
-    "besylate tosylate malate lactate gluconate nitrate mesilate dimesylate bitartrate "
-    "monohydrate hyclate".split()
-)
 
 #: Noun endings and the adjective endings derived from them ("recurrence" → "recurrent").
 _ADJECTIVE_SUFFIXES = (
@@ -93,6 +79,37 @@ _ADJECTIVE_SUFFIXES = (
 )
 #: Head words too generic to report on their own when nested in a longer match.
 _GENERIC_HEADS = frozenset({"disease", "disorder", "syndrome", "neoplasm", "condition"})
+
+
+class _Lookup(Generic[_K, _V]):
+    """A read-only mapping whose values are worked out on first look-up and kept: the
+    linker's kind-specific view of the shared index. ``known`` tells cheaply whether a key
+    can have a value at all (most windows of a text have none)."""
+
+    __slots__ = ("_known", "_memo", "_resolve")
+
+    def __init__(self, known: Callable[[_K], bool], resolve: Callable[[_K], _V | None]) -> None:
+        self._known = known
+        self._resolve = resolve
+        self._memo: dict[_K, _V | None] = {}
+
+    def get(self, key: _K) -> _V | None:
+        if not self._known(key):
+            return None
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = self._resolve(key)
+            return value
+
+    def __contains__(self, key: _K) -> bool:
+        return self.get(key) is not None
+
+    def __getitem__(self, key: _K) -> _V:
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
 
 
 class MeshLink(NamedTuple):
@@ -106,73 +123,11 @@ class MeshLink(NamedTuple):
     mapped_to: tuple[str, ...] = ()
 
 
-_SIMPLE_WORD = re.compile(r"[a-z0-9]+")
-
-
-def _simple_key(text: str) -> str:
-    return " ".join(_SIMPLE_WORD.findall(text.lower()))
-
-
-def _merge_numbers(key: tuple[str, ...]) -> tuple[str, ...]:
-    """A number joined to the word before it, as people write "COVID19" for "COVID-19".
-
-    >>> _merge_numbers(("covid", "19")), _merge_numbers(("type", "2", "diabetes"))
-    (('covid19',), ('type2', 'diabetes'))
-    """
-    out: list[str] = []
-    for word in key:
-        if out and word.isdigit() and out[-1].isalpha():
-            out[-1] += word
-        else:
-            out.append(word)
-    return tuple(out)
-
-
-_INITIAL_WORD = re.compile(r"[A-Za-z0-9]+")
-#: Words a term's initials skip ("Graft vs Host Disease" is GVHD, "Disorders of …" drop "of").
-_SKIP_INITIAL = frozenset({"of", "the", "and", "in", "with", "to", "for", "by", "or"})
-
-
-def _initials(term: str) -> str | None:
-    """The upper-case initials of a term of three to six words, hyphenated parts counted
-    ("Non-Small-Cell Lung Carcinoma" → NSCLC); None for shorter or inverted terms.
-
-    >>> _initials("Obstructive Sleep Apnea"), _initials("Lung Neoplasms")
-    ('OSA', None)
-    """
-    if "," in term:
-        return None
-    parts = [w for w in _INITIAL_WORD.findall(term) if w.lower() not in _SKIP_INITIAL]
-    if not 3 <= len(parts) <= 6 or any(w.isdigit() for w in parts):
-        return None
-    return "".join(w[0] for w in parts).upper()
-
-
 class _Hit(NamedTuple):
     start: int  # word index
     end: int
     ui: str
     method: str
-
-
-def _resolve(candidates: dict[tuple[str, ...], set[str]],
-             preferred: dict[tuple[str, ...], set[str]],
-             literal: dict[tuple[str, ...], set[str]] | None = None,
-             ) -> dict[tuple[str, ...], str]:
-    """Keep a key when one descriptor owns it, or exactly one has it as preferred term, or
-    of those exactly one's preferred term is the key as written (Fluorescein, not the
-    Fluoresceins that normalise to the same key)."""
-    out: dict[tuple[str, ...], str] = {}
-    for key, uis in candidates.items():
-        if len(uis) == 1:
-            out[key] = next(iter(uis))
-        else:
-            owners = preferred.get(key, set()) & uis
-            if len(owners) > 1 and literal is not None:
-                owners &= literal.get(key, set())
-            if len(owners) == 1:
-                out[key] = next(iter(owners))
-    return out
 
 
 class Linker:
@@ -186,9 +141,12 @@ class Linker:
     in "Atopic Dermatitis", "Carcinoma" in "Hepatocellular Carcinoma"), as a ``partial``
     link, unless it is a generic head (disease, disorder, syndrome, neoplasm, condition);
     ClinicalTrials.gov's condition browse reports such heads.
-    ``supplementary`` allows links through supplementary records. With ``cache_dir`` the
-    indexes (3 s and 4 s to build) are kept there between runs and read back in 0.1 s and
-    0.4 s; the cache is keyed by the vocabulary's files, the options and this code.
+    ``supplementary`` allows links through supplementary records.
+
+    The index (:mod:`trialkg.mesh.linker_index`) holds every branch at once and is shared
+    by linkers of every kind; a linker keeps the descriptors its kind allows as it looks keys
+    up. For the bundled vocabulary it ships with the package; for another one read from a
+    directory it is built once (9 s) and kept in ``cache_dir``, keyed by the tables' content.
     """
 
     def __init__(
@@ -210,210 +168,128 @@ class Linker:
         self._use_supplementary = supplementary
         self._nested = nested
         self._derived = derived
-        self._cache_stem = self._cache_stem_for(cache_dir)
-        self._supplementary_index: dict[str, tuple[str, str, tuple[str, ...]]] | None = None
+        self._cache_dir = cache_dir
         self._ancestors: dict[str, set[str]] = {}
-        (
-            self._index,
-            self._unordered,
-            self._abbreviations,
-            self._salts,
-            self._pathogens,
-            self._organisms,
-            self._adjectives,
-            self._initials,
-        ) = self._cached("index", self._build)
+        terms = self._terms = load_terms(vocab, cache_dir)
+        self._allows: list[bool | None] = [None] * len(terms.uis)
+        self._supplementary_index: SupplementaryIndex | None = None
+        candidates, abbreviations, initials = (
+            terms.candidates, terms.abbreviations, terms.initials)
+        self._index: _Lookup[tuple[str, ...], str] = _Lookup(
+            candidates.__contains__,
+            lambda key: self._pick(candidates[key], terms.preferred.get(key),
+                                   terms.literal.get(key, ())))
+        self._unordered: _Lookup[tuple[str, ...], str] = _Lookup(
+            terms.unordered.__contains__,
+            lambda key: self._pick(terms.unordered[key], terms.unordered_preferred.get(key)))
+        self._abbreviations: _Lookup[str, str] = _Lookup(
+            abbreviations.__contains__, lambda key: self._only(abbreviations[key]))
+        self._initials: _Lookup[str, str] = _Lookup(
+            initials.__contains__, lambda key: self._only(initials[key]))
+        self._salts: _Lookup[tuple[str, ...], str] = _Lookup(
+            terms.salts.__contains__, self._salt)
+        # organisms stand for their infections only when a kind leaves tree B out
+        organisms = terms.organism_names if self._branches is not None else {}
+        self._organisms = organisms
+        self._pathogens: _Lookup[tuple[str, ...], str] = _Lookup(
+            organisms.__contains__, self._pathogen)
+        self._supplementary_names: _Lookup[str, tuple[str, str, tuple[str, ...]]] = _Lookup(
+            lambda key: self._supplementary().get(key) is not None, self._supplementary_record)
+        self._adjective_table: dict[str, str] | None = None
 
-    def _build(
-        self,
-    ) -> tuple[
-        dict[tuple[str, ...], str],
-        dict[tuple[str, ...], str],
-        dict[str, str],
-        dict[tuple[str, ...], str],
-        dict[tuple[str, ...], str],
-        frozenset[tuple[str, ...]],
-        dict[str, str],
-        dict[str, str],
-    ]:
-        vocab = self.vocab
-        candidates: dict[tuple[str, ...], set[str]] = {}
-        preferred: dict[tuple[str, ...], set[str]] = {}
-        abbreviations: dict[str, set[str]] = {}
-        salts: dict[tuple[str, ...], set[str]] = {}
-        initials: dict[str, set[str]] = {}
-        literal: dict[tuple[str, ...], set[str]] = {}
-        for d in vocab.descriptors():
-            if not self._allowed(d.tree_numbers):
-                continue
-            for term in (d.label, *d.entry_terms):
-                if _ABBREVIATION.match(term):
-                    abbreviations.setdefault(term, set()).add(d.ui)
-                    continue
-                for key in variants(term):
-                    candidates.setdefault(key, set()).add(d.ui)
-                    if term == d.label:
-                        preferred.setdefault(key, set()).add(d.ui)
-                        if key == tuple(_SIMPLE_WORD.findall(term.lower())):
-                            literal.setdefault(key, set()).add(d.ui)
-                letters = _initials(term)
-                if letters:
-                    initials.setdefault(letters, set()).add(d.ui)
-            label_tokens = tokens(d.label)
-            if len(label_tokens) >= 2 and label_tokens[-1] in _SALTS:
-                salts.setdefault(label_tokens[:-1], set()).add(d.ui)
-        for table in (candidates, preferred):
-            for key, uis in list(table.items()):
-                merged = _merge_numbers(key)
-                if merged != key:
-                    table.setdefault(merged, set()).update(uis)
-        index = _resolve(candidates, preferred, literal)
-        # the same words in any order ("Lung Non-Small Cell Carcinoma"), for 2+ word terms
-        unordered: dict[tuple[str, ...], set[str]] = {}
-        unordered_preferred: dict[tuple[str, ...], set[str]] = {}
-        for key, uis in candidates.items():
-            if len(key) > 1:
-                unordered.setdefault(tuple(sorted(key)), set()).update(uis)
-        for key, uis in preferred.items():
-            if len(key) > 1:
-                unordered_preferred.setdefault(tuple(sorted(key)), set()).update(uis)
-        pathogens, organisms = (
-            self._pathogen_index(vocab, index) if self._branches is not None else ({}, frozenset())
-        )
-        return (
-            index,
-            _resolve(unordered, unordered_preferred),
-            {a: next(iter(u)) for a, u in abbreviations.items() if len(u) == 1},
-            {k: next(iter(u)) for k, u in salts.items() if len(u) == 1 and k not in candidates},
-            pathogens,
-            organisms,
-            self._adjective_index(index),
-            {a: next(iter(u)) for a, u in initials.items() if len(u) == 1},
-        )
+    def _allowed_number(self, n: int) -> bool:
+        """Whether the kind allows descriptor number ``n`` of the index (worked out once)."""
+        ok = self._allows[n]
+        if ok is None:
+            d = self.vocab.descriptor(self._terms.uis[n])
+            ok = self._allows[n] = d is not None and self.kind.allows(d.tree_numbers)
+        return ok
 
-    def _cache_stem_for(self, cache_dir: Path | None) -> Path | None:
-        """Where this linker's indexes are cached: only for a vocabulary read from a
-        directory, keyed by its files, the options and this code."""
-        source = Path(self.vocab.source) if self.vocab.source else None
-        if cache_dir is None or source is None or not source.is_dir():
+    def _only(self, numbers: Iterable[int]) -> str | None:
+        """The one allowed descriptor among these, or None (none, or several)."""
+        allowed = [n for n in numbers if self._allowed_number(n)]
+        return self._terms.uis[allowed[0]] if len(allowed) == 1 else None
+
+    def _pick(self, numbers: Iterable[int], preferred: Iterable[int] | None,
+              literal: Iterable[int] | None = None) -> str | None:
+        """A key's descriptor: the one allowed descriptor that has it; else the one whose
+        preferred term it is; else, of those, the one whose preferred term is the key as
+        written (Fluorescein, not the Fluoresceins that normalise to the same key)."""
+        allowed = [n for n in numbers if self._allowed_number(n)]
+        if len(allowed) == 1:
+            return self._terms.uis[allowed[0]]
+        owners = [n for n in preferred or () if n in allowed]
+        if len(owners) > 1 and literal is not None:
+            owners = [n for n in owners if n in literal]
+        return self._terms.uis[owners[0]] if len(owners) == 1 else None
+
+    def _salt(self, key: tuple[str, ...]) -> str | None:
+        """A drug's base name, when no allowed descriptor has it as a term of its own."""
+        if any(self._allowed_number(n) for n in self._terms.candidates.get(key, ())):
             return None
-        stamp: list[Any] = [_INDEX_FORMAT, str(source.resolve()), self.vocab.version,
-                            self._branches, self.kind.exclude]
-        for f in sorted(source.iterdir()):
-            st = f.stat()
-            stamp.append([f.name, st.st_size, st.st_mtime_ns])
-        code = hashlib.sha256()
-        for module in (__file__, Path(__file__).with_name("normalise.py"),
-                       Path(__file__).with_name("kinds.py")):
-            code.update(Path(module).read_bytes())
-        stamp.append(code.hexdigest())
-        digest = hashlib.sha256(json.dumps(stamp).encode("utf-8")).hexdigest()[:16]
-        return cache_dir / "mesh" / f"linker-{digest}"
+        return self._only(self._terms.salts[key])
 
-    def _cached(self, part: str, build: Callable[[], _T]) -> _T:
-        """``build()``, or its result from the cache (marshal: plain data, never code)."""
-        if self._cache_stem is None:
-            return build()
-        path = self._cache_stem.with_name(f"{self._cache_stem.name}-{part}.marshal")
-        try:
-            value: _T = marshal.loads(path.read_bytes())
-            return value
-        except (OSError, EOFError, ValueError, TypeError):
-            pass  # no cache yet, or an unreadable one: build again
-        value = build()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-            with open(fd, "wb") as stream:
-                marshal.dump(cast(Any, value), stream)
-            os.replace(tmp, path)
-            # keep the newest few per part: each vocabulary, option set or code change adds one
-            older = sorted(path.parent.glob(f"linker-*-{part}.marshal"),
-                           key=lambda p: p.stat().st_mtime_ns, reverse=True)
-            for stale in older[_KEEP_CACHES:]:
-                stale.unlink(missing_ok=True)
-        except OSError:
-            pass  # a cache we cannot write only costs time
-        return value
+    def _pathogen(self, key: tuple[str, ...]) -> str | None:
+        """An organism's name (tree B, outside the allowed branches) → the infection it
+        causes, when MeSH has "<any name of the organism> Infection" as a term ("SARS-CoV-2"
+        → COVID-19, "Human Immunodeficiency Virus" → HIV Infections through "HIV"); the
+        first organism with that name, in UI order, that has such a term."""
+        if key in self._index:
+            return None
+        for n in self._terms.organism_names[key]:
+            for name in self._terms.organism_keys[n]:
+                infection = self._index.get((*name, "infection"))
+                if infection is not None:
+                    return infection
+        return None
 
-    @staticmethod
-    def _pathogen_index(
-        vocab: MeshVocabulary, index: dict[tuple[str, ...], str]
-    ) -> tuple[dict[tuple[str, ...], str], frozenset[tuple[str, ...]]]:
-        """Organism names (tree B, outside the allowed branches) → the infection they cause,
-        when MeSH has "<any name of the organism> Infection" as a term ("SARS-CoV-2" →
-        COVID-19, "Human Immunodeficiency Virus" → HIV Infections through "HIV"); and every
-        organism name of two or more words, to tell a name's last word ("Virus" in "Human
-        Immunodeficiency Virus") from a name on its own."""
-        out: dict[tuple[str, ...], str] = {}
-        names: set[tuple[str, ...]] = set()
-        for d in vocab.descriptors():
-            if not any(tn.startswith("B") for tn in d.tree_numbers):
-                continue
-            keys = [key for term in (d.label, *d.entry_terms) for key in variants(term)]
-            names.update(key for key in keys if len(key) > 1)
-            infection = next((ui for key in keys
-                              if (ui := index.get((*key, "infection"))) is not None), None)
-            if infection is not None:
-                for key in keys:
-                    if key not in index:
-                        out.setdefault(key, infection)
-        return out, frozenset(names)
-
-    @staticmethod
-    def _adjective_index(index: dict[tuple[str, ...], str]) -> dict[str, str]:
+    @property
+    def _adjectives(self) -> dict[str, str]:
         """Adjectives formed from one-word terms → their descriptor ("aggressive" →
         Aggression), when the adjective is no term itself and names one descriptor only."""
-        found: dict[str, set[str]] = {}
-        for key, ui in index.items():
-            if len(key) != 1 or len(key[0]) < 4:
-                continue
-            for noun_end, adjective_end in _ADJECTIVE_SUFFIXES:
-                if key[0].endswith(noun_end):
-                    stem = key[0][: len(key[0]) - len(noun_end)]
-                    found.setdefault(stem + adjective_end, set()).add(ui)
-        return {
-            adjective: next(iter(uis))
-            for adjective, uis in found.items()
-            if len(uis) == 1 and (adjective,) not in index and adjective not in _GENERIC_HEADS
-        }
+        if self._adjective_table is None:
+            found: dict[str, set[str]] = {}
+            for key in self._terms.candidates:
+                if len(key) != 1 or len(key[0]) < 4:
+                    continue
+                ui = self._index.get(key)
+                if ui is None:
+                    continue
+                for noun_end, adjective_end in _ADJECTIVE_SUFFIXES:
+                    if key[0].endswith(noun_end):
+                        stem = key[0][: len(key[0]) - len(noun_end)]
+                        found.setdefault(stem + adjective_end, set()).add(ui)
+            self._adjective_table = {
+                adjective: next(iter(uis))
+                for adjective, uis in found.items()
+                if len(uis) == 1 and (adjective,) not in self._index
+                and adjective not in _GENERIC_HEADS
+            }
+        return self._adjective_table
 
     def _organism_tail(self, norm: tuple[str, ...], start: int, end: int) -> bool:
         """Whether ``norm[start:end]`` ends a longer organism name in the text."""
         return any(norm[k:end] in self._organisms for k in range(max(0, end - _MAX_WORDS), start))
 
-    def _allowed(self, tree_numbers: Iterable[str]) -> bool:
-        return self.kind.allows(tree_numbers)
-
-    def _supplementary(self) -> dict[str, tuple[str, str, tuple[str, ...]]]:
-        """Names of supplementary records → (record UI, name, descriptors), built on first
-        need.
-
-        Keys are lower-cased words only (no plural or spelling rules): 323,000 names are
-        indexed in about a second that way, five times faster than with :func:`tokens`.
-        """
+    def _supplementary(self) -> SupplementaryIndex:
+        """The supplementary names' index (323,000 names), read on first need."""
         if self._supplementary_index is None:
-            self._supplementary_index = self._cached("supplementary", self._build_supplementary)
+            self._supplementary_index = load_supplementary(self.vocab, self._cache_dir)
         return self._supplementary_index
 
-    def _build_supplementary(self) -> dict[str, tuple[str, str, tuple[str, ...]]]:
-        index: dict[str, tuple[str, str, tuple[str, ...]]] = {}
-        ambiguous: set[str] = set()
-        allowed = {d.ui for d in self.vocab.descriptors() if self._allowed(d.tree_numbers)}
-        for record in self.vocab.iter_supplementary():
-            targets = tuple(ui for ui in record.mapped_to if ui in allowed)
+    def _supplementary_record(self, key: str) -> tuple[str, str, tuple[str, ...]] | None:
+        """(record UI, name, allowed descriptors) of the one supplementary record with an
+        allowed descriptor that has this name or synonym; None when several have it."""
+        found: tuple[str, str, tuple[str, ...]] | None = None
+        for ui, name, numbers in self._supplementary().get(key) or ():
+            targets = tuple(self._terms.uis[n] for n in numbers if self._allowed_number(n))
             if not targets:
                 continue
-            for name in (record.name, *record.synonyms):
-                key = _simple_key(name)
-                if not key:
-                    continue
-                if key in index and index[key][0] != record.ui:
-                    ambiguous.add(key)
-                index.setdefault(key, (record.ui, record.name, targets))
-        for key in ambiguous:
-            del index[key]
-        return index
+            if found is None:
+                found = (ui, name, targets)
+            elif found[0] != ui:
+                return None
+        return found
 
     def link(self, text: str) -> list[MeshLink]:
         """Descriptors named in ``text``, in the order they appear; empty when none."""
@@ -470,7 +346,7 @@ class Linker:
         if salt is not None:
             return self._choose(text, spans, [_Hit(0, n, salt, "salt")])
         if self._use_supplementary:
-            found = self._supplementary().get(_simple_key(text))
+            found = self._supplementary_names.get(simple_key(text))
             if found is not None:
                 record_ui, name, targets = found
                 matched = text[spans[0][0] : spans[-1][1]]

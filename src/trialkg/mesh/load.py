@@ -75,7 +75,7 @@ def _load(directory: Path) -> MeshVocabulary:
     version = releases[0] if releases else "unknown"
     earlier = releases[1] if len(releases) > 1 else None
     with open_text(descriptors_file) as lines:
-        descriptors = list(read_descriptors(lines, str(descriptors_file)))
+        descriptors = list(read_descriptors(lines, str(descriptors_file), trusted=True))
     supplementary_file = directory / SUPPLEMENTARY_FILE
 
     def supplementary(only: Collection[str] | None = None) -> Iterator[SupplementaryRecord]:
