@@ -17,6 +17,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, serialize
 from trialkg import __version__
 from trialkg.curated_mapping import curated_triples
 from trialkg.enumerations import code, is_known
+from trialkg.ingest_linking import linked_mesh_triples
 from trialkg.iris import (
     CTGOV_STUDY,
     ID,
@@ -483,6 +484,7 @@ def _content(e: _Emitter, t: NamedNode, study: Study) -> None:
     _eligibility(e, t, study)
     _sites_and_people(e, t, study)
     _mesh(e, t, study)
+    e.triples.extend(linked_mesh_triples(t, study, node_key(study), condition_iri))
     if study.results is not None:
         emit_results(e, t, study)
 

@@ -23,6 +23,8 @@ _LINK_PROPERTIES = (
     "conditionMeshAncestor",
     "interventionMesh",
     "interventionMeshAncestor",
+    "conditionMeshLinked",  # trialkg's own links at ingest (trialkg.ingest_linking)
+    "interventionMeshLinked",
     "mesh",
     "aboutCondition",
     "aboutIntervention",

@@ -574,6 +574,7 @@ def prepare_record(
     express gives a :class:`RecordError`. With ``text`` the quads come as N-Quads text,
     written without building a term for each (what an ingest worker sends).
     """
+    from trialkg.ingest_linking import link_missing_mesh
     from trialkg.mapping import date_literal, study_quads, study_text
     from trialkg.results_mapping import evidence_quads
 
@@ -591,6 +592,8 @@ def prepare_record(
 
         counted.append((trial.value, contribution(trial_facts(trial.value, triples))))
 
+    if isinstance(item, Study):  # trialkg's own MeSH for a side the record has none for
+        link_missing_mesh(item)
     try:
         if isinstance(item, Evidence):
             quads = evidence_quads(item)
@@ -780,6 +783,7 @@ def _mesh_ids(study: Study) -> set[str]:
     ids.update(m.ui for m in study.intervention_mesh)
     ids.update(m.ui for m in study.condition_mesh_ancestors)
     ids.update(m.ui for m in study.intervention_mesh_ancestors)
+    ids.update(m.ui for m in (*study.condition_mesh_linked, *study.intervention_mesh_linked))
     for iv in study.interventions:
         ids.update(m.ui for m in iv.mesh)
     return ids
