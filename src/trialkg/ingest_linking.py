@@ -29,10 +29,10 @@ The linkers are built once per process, and only when a record needs one: ingest
 that all carry registry MeSH costs nothing more.
 
 >>> from trialkg.model import Study
->>> study = Study("NCT00000001", conditions=["Desmoid Tumor"])
+>>> study = Study("NCT00000001", conditions=["Atopic Dermatitis"])
 >>> link_missing_mesh(study)
 >>> [(t.ui, t.method, t.matched_text, t.index) for t in study.condition_mesh_linked]
-[('D018222', 'exact', 'Desmoid Tumor', 1)]
+[('D003876', 'exact', 'Atopic Dermatitis', 1)]
 """
 
 from __future__ import annotations
