@@ -152,9 +152,13 @@ def test_legacy_records_without_browse_terms(tmp_path: Path) -> None:
          "condition/covid-19"),
         ("NCT01841593", "conditionMeshLinked", "D015658", "exact", "HIV", 1, "condition/hiv"),
     }
-    # roll-up from COVID-19 to Coronavirus Infections (D018352) counts only trialkg's link
-    assert _trials(_query(store, "trials-by-condition", condition="D018352")) == {"NCT04452435"}
-    assert _query(store, "trials-by-condition", condition="D018352", linked="exclude") == []
+    # roll-up from COVID-19 to Coronavirus Infections (D018352) finds trialkg's link only,
+    # in every query that takes a condition
+    for name, key in (("trials-by-condition", "trial"), ("trials", "trialId"),
+                      ("timeline", "trial"), ("eligibility-for-condition", "trial")):
+        found = _query(store, name, condition="D018352")
+        assert _trials(found, key) == {"NCT04452435"}, name
+        assert _query(store, name, condition="D018352", linked="exclude") == [], name
     rollup = {r["descriptor"].removeprefix(MESH): (int(r["trials"]), int(r["direct"]))
               for r in _query(store, "condition-rollup", condition="D014777")}  # Virus Diseases
     assert rollup["D014777"] == (2, 0)
