@@ -25,8 +25,10 @@ label, the string's index (``tkg:sourceIndex``, from 1) and the node of the stri
 Curated additions to a registry trial (a record in its own ``curated/…`` graph) are not
 linked: the trial's registry record carries its MeSH.
 
-The linkers are built once per process, and only when a record needs one: ingesting records
-that all carry registry MeSH costs nothing more.
+The mapping (:mod:`trialkg.mapping`) links every study it maps, so what it writes is what
+the store holds, in the ingest's worker process as in the writer. The linkers are built once
+per process, and only when a record needs one: records that all carry registry MeSH, and
+unchanged records (skipped on their version before mapping), cost nothing more.
 
 >>> from trialkg.model import Study
 >>> study = Study("NCT00000001", conditions=["Atopic Dermatitis"])

@@ -17,7 +17,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, serialize
 from trialkg import __version__
 from trialkg.curated_mapping import curated_triples
 from trialkg.enumerations import code, is_known
-from trialkg.ingest_linking import linked_mesh_triples
+from trialkg.ingest_linking import link_missing_mesh, linked_mesh_triples
 from trialkg.iris import (
     CTGOV_STUDY,
     ID,
@@ -335,6 +335,7 @@ def _emit(study: Study) -> tuple[NamedNode, NamedNode, _Emitter]:
     graph = NamedNode(record_graph_iri(study))
     e = _Emitter(graph)
     t = NamedNode(trial_iri(study.trial_id))
+    link_missing_mesh(study)  # fills its *_mesh_linked: trialkg's MeSH where it gives none
     _content(e, t, study)
     e.triples.extend(curated_triples(graph, t, study))
     return graph, t, e

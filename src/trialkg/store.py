@@ -574,7 +574,6 @@ def prepare_record(
     express gives a :class:`RecordError`. With ``text`` the quads come as N-Quads text,
     written without building a term for each (what an ingest worker sends).
     """
-    from trialkg.ingest_linking import link_missing_mesh
     from trialkg.mapping import date_literal, study_quads, study_text
     from trialkg.results_mapping import evidence_quads
 
@@ -592,8 +591,6 @@ def prepare_record(
 
         counted.append((trial.value, contribution(trial_facts(trial.value, triples))))
 
-    if isinstance(item, Study):  # trialkg's own MeSH for a side the record has none for
-        link_missing_mesh(item)
     try:
         if isinstance(item, Evidence):
             quads = evidence_quads(item)
@@ -779,6 +776,8 @@ def _digest_of(quads: list[ox.Quad]) -> str | None:
 
 
 def _mesh_ids(study: Study) -> set[str]:
+    """Every MeSH UI a mapped study links to (trialkg's links at ingest included: the mapping
+    fills them in)."""
     ids = {m.ui for m in study.condition_mesh}
     ids.update(m.ui for m in study.intervention_mesh)
     ids.update(m.ui for m in study.condition_mesh_ancestors)
