@@ -83,6 +83,12 @@ def test_only_a_side_without_registry_mesh_is_linked() -> None:
     assert study.condition_mesh_linked == []  # the registry gave condition MeSH
     assert [(t.ui, t.method, t.matched_text, t.index) for t in study.intervention_mesh_linked] \
         == [("D000068877", "exact", "Gleevec", 1)]  # "Placebo" links to nothing
+    # a device is no drug: "Insulin pump" would give Insulin (partial), but is not linked
+    device = Study("NCT99000009", interventions=[Intervention("Insulin pump", type="DEVICE"),
+                                                 Intervention("Insulin pump", type="DRUG")])
+    link_missing_mesh(device)
+    assert [(t.ui, t.method, t.matched_text, t.index) for t in device.intervention_mesh_linked] \
+        == [("D007328", "partial", "Insulin", 2)]
     addition = Study("NCT99000009", conditions=["Desmoid Tumor"], graph="curated/NCT99000009")
     link_missing_mesh(addition)  # a curated addition: its trial's registry record has MeSH
     assert addition.condition_mesh_linked == []

@@ -11,7 +11,9 @@ and interventions separately:
 
 * each condition string with the ``condition`` kind (diseases and mental disorders);
 * each intervention's name with the ``intervention`` kind (chemicals and drugs); when the
-  name links to nothing, its other names in order, the first that links. ``abbreviation``
+  name links to nothing, its other names in order, the first that links. Interventions the
+  record types as a procedure, device, behaviour or diagnostic test are no chemical or drug
+  and are not linked ("Mohs surgery", "PET-MRI"); any other type, or none, is. ``abbreviation``
   links are not taken for interventions: a drug's code name starts with its maker's letters
   ("AKB-6548" is no Aurora Kinase B) and imaging names are initials ("PET-MRI").
 
@@ -45,6 +47,7 @@ from typing import TYPE_CHECKING
 
 from pyoxigraph import Literal, NamedNode
 
+from trialkg.enumerations import code
 from trialkg.iris import RDF, TKG, XSD, id_iri, mesh_iri
 from trialkg.model import MeshTerm, Study
 
@@ -70,6 +73,10 @@ def _linker(kind: str) -> Linker:
 
     return Linker(load_vocabulary(), kind=kind, cache_dir=user_cache_dir())
 
+
+#: Intervention types (API v2 codes; legacy "Procedure/Surgery" is ``PROCEDURESURGERY``)
+#: whose names are not linked: the ``intervention`` kind is chemicals and drugs.
+_NOT_DRUGS = ("PROCEDURE", "DEVICE", "BEHAVIORAL", "DIAGNOSTIC_TEST")
 
 #: Linker methods not taken at ingest, by kind (see the module's rules).
 _REFUSED = {"condition": frozenset[str](), "intervention": frozenset({"abbreviation"})}
@@ -103,6 +110,7 @@ def link_missing_mesh(study: Study) -> None:
                                     or study.intervention_mesh_ancestors):
         study.intervention_mesh_linked = [
             term for n, iv in enumerate(study.interventions, start=1)
+            if not (iv.type and code(iv.type).startswith(_NOT_DRUGS))
             for term in _terms("intervention", n, [iv.name, *iv.other_names])]
 
 
