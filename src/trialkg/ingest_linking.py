@@ -42,12 +42,12 @@ unchanged records (skipped on their version before mapping), cost nothing more.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pyoxigraph import Literal, NamedNode
 
-from trialkg.enumerations import code
 from trialkg.iris import RDF, TKG, XSD, id_iri, mesh_iri
 from trialkg.model import MeshTerm, Study
 
@@ -67,16 +67,25 @@ _XSD_INTEGER = NamedNode(XSD + "integer")
 @functools.cache
 def _linker(kind: str) -> Linker:
     """The linker of one kind, built once per process (its indexes cached on disk)."""
-    from trialkg.mesh.linker import Linker
-    from trialkg.mesh.load import load_vocabulary
+    from trialkg.mesh import Linker, load_vocabulary
     from trialkg.mesh.paths import user_cache_dir
 
     return Linker(load_vocabulary(), kind=kind, cache_dir=user_cache_dir())
 
 
-#: Intervention types (API v2 codes; legacy "Procedure/Surgery" is ``PROCEDURESURGERY``)
-#: whose names are not linked: the ``intervention`` kind is chemicals and drugs.
+#: Intervention types whose names are not linked (the ``intervention`` kind is chemicals and
+#: drugs), as API v2 codes; legacy spellings ("Procedure/Surgery", "Diagnostic Test") read
+#: the same way (:func:`_type_code`).
 _NOT_DRUGS = ("PROCEDURE", "DEVICE", "BEHAVIORAL", "DIAGNOSTIC_TEST")
+
+
+def _type_code(value: str) -> str:
+    """``Procedure/Surgery`` -> ``PROCEDURE_SURGERY``, ``Diagnostic Test`` -> ``DIAGNOSTIC_TEST``.
+
+    >>> _type_code("Procedure/Surgery"), _type_code("DIAGNOSTIC_TEST")
+    ('PROCEDURE_SURGERY', 'DIAGNOSTIC_TEST')
+    """
+    return re.sub(r"[^A-Z]+", "_", value.upper()).strip("_")
 
 #: Linker methods not taken at ingest, by kind (see the module's rules).
 _REFUSED = {"condition": frozenset[str](), "intervention": frozenset({"abbreviation"})}
@@ -110,7 +119,7 @@ def link_missing_mesh(study: Study) -> None:
                                     or study.intervention_mesh_ancestors):
         study.intervention_mesh_linked = [
             term for n, iv in enumerate(study.interventions, start=1)
-            if not (iv.type and code(iv.type).startswith(_NOT_DRUGS))
+            if not (iv.type and _type_code(iv.type).startswith(_NOT_DRUGS))
             for term in _terms("intervention", n, [iv.name, *iv.other_names])]
 
 
