@@ -165,6 +165,12 @@ def test_legacy_records_without_browse_terms(tmp_path: Path) -> None:
         found = _query(store, name, condition="D018352")
         assert _trials(found, key) == {"NCT04452435"}, name
         assert _query(store, name, condition="D018352", linked="exclude") == [], name
+    # `trialkg trials` passes --linked on
+    done = run_cli("trials", "--condition", "D018352", "--linked", "exclude", "--store",
+                   str(store), "--format", "csv")
+    assert done.returncode == 0 and "NCT04452435" not in done.stdout, done.stderr
+    done = run_cli("trials", "--condition", "D018352", "--store", str(store), "--format", "csv")
+    assert done.returncode == 0 and "NCT04452435" in done.stdout, done.stderr
     rollup = {r["descriptor"].removeprefix(MESH): (int(r["trials"]), int(r["direct"]))
               for r in _query(store, "condition-rollup", condition="D014777")}  # Virus Diseases
     assert rollup["D014777"] == (2, 0)
