@@ -60,7 +60,8 @@ def _links(store: Path) -> set[tuple[str, str, str, str, str, int, str]]:
     out = set()
     for row in json.loads(done.stdout)["results"]["bindings"]:
         v = {k: x["value"] for k, x in row.items()}
-        out.add((v["trial"].removeprefix(TRIAL), v["property"].removeprefix(TKG),
+        trial = v["trial"].removeprefix(TRIAL).rsplit("/", 1)[-1]
+        out.add((trial, v["property"].removeprefix(TKG),
                  v["mesh"].removeprefix(MESH), v["method"], v["text"], int(v["index"]),
                  v["from"].rsplit("/", 2)[-2] + "/" + v["from"].rsplit("/", 1)[-1]))
     return out
@@ -126,6 +127,36 @@ def test_a_record_without_derived_section_is_linked_at_ingest(tmp_path: Path) ->
     assert _trials(drug) == {"NCT99000001"}
     assert _trials(_query(store, "trials-by-drug", drug="D000068877")) == {
         "NCT99000001", "NCT99000003"}
+
+
+CURATED = """\
+record_type: trial
+trial_id: EXAMPLE-2024-01
+source:
+  url: "https://example.org/trials/2024-01"
+  retrieved: "2026-11-21"
+  title: "A made-up registry page (trialkg test record)"
+title: Imatinib for dermatofibrosarcoma protuberans (test record)
+status: COMPLETED
+study_type: INTERVENTIONAL
+conditions: [Dermatofibrosarcoma Protuberans]
+interventions:
+  - name: Imatinib
+    type: DRUG
+"""
+
+
+def test_a_curated_trial_of_another_registry_without_mesh_is_linked(tmp_path: Path) -> None:
+    record = tmp_path / "EXAMPLE-2024-01.yaml"
+    record.write_text(CURATED, encoding="utf-8")
+    store = tmp_path / "store"
+    _ingest(store, record)
+    assert _links(store) == {
+        ("EXAMPLE-2024-01", "conditionMeshLinked", "D018223", "exact",
+         "Dermatofibrosarcoma Protuberans", 1, "condition/dermatofibrosarcoma-protuberans"),
+        ("EXAMPLE-2024-01", "interventionMeshLinked", "D000068877", "exact", "Imatinib", 1,
+         "intervention/1"),
+    }
 
 
 def test_reingest_of_an_unchanged_record_is_unchanged(tmp_path: Path) -> None:
