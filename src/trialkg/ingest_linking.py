@@ -4,10 +4,11 @@ A record's MeSH is the registry's when it gives any for that side: a CT.gov JSON
 ``derivedSection`` browse lists, a legacy XML record's ``<condition_browse>`` /
 ``<intervention_browse>`` headings (written as names and resolved to their descriptors by
 :mod:`trialkg.sources.mesh_names`: they are still the registry's headings), or a curated
-record's ``condition_mesh`` / ``intervention_mesh``. A side without any (a fresh CT.gov
-record with no ``derivedSection``, a legacy record without browse terms, a curated record
-that lists no MeSH) is linked by :class:`~trialkg.mesh.linker.Linker` at ingest, conditions
-and interventions separately:
+record's ``condition_mesh`` / ``intervention_mesh`` (the registry's ancestors alone count
+too). A legacy heading that no longer resolves to any MeSH record is no MeSH. A side without
+any (a fresh CT.gov record with no ``derivedSection``, a legacy record without browse terms,
+a curated record that lists no MeSH) is linked by :class:`~trialkg.mesh.linker.Linker` at
+ingest, conditions and interventions separately:
 
 * each condition string with the ``condition`` kind (diseases and mental disorders);
 * each intervention's name with the ``intervention`` kind (chemicals and drugs); when the
