@@ -12,11 +12,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
 
 from tests.conftest import DATA, run_cli, shared_path
 from trialkg.ingest_linking import link_missing_mesh
-from trialkg.iris import MESH, TKG, TRIAL
+from trialkg.iris import MESH, TKG, TRIAL, id_iri
 from trialkg.model import Intervention, MeshTerm, Study
 
 LINKS = f"""PREFIX tkg: <{TKG}>
@@ -247,3 +248,15 @@ def test_validate_passes_with_linked_records(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert ("NCT02567188", "conditionMeshLinked", "D000740", "exact", "Anemia", 1,
             "condition/anemia") in _links(store)
+    # a link made at ingest without its string index breaks the shape that asks for it
+    raw = ox.Store(str(store))
+    (index,) = raw.quads_for_pattern(
+        ox.NamedNode(id_iri("NCT02567188", "mesh-link", "conditionMeshLinked", 1, "D000740")),
+        ox.NamedNode(TKG + "sourceIndex"), None, None)
+    raw.remove(index)
+    raw.flush()
+    del raw
+    done = run_cli("validate", "--store", str(store), "--no-owl")
+    assert done.returncode == 1
+    assert "a MeSH link made at ingest lacks its matched text, string index or source" \
+        in done.stdout
