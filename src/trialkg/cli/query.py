@@ -185,20 +185,24 @@ def _run_stored(q: Any, values: dict[str, str], fmt: str | None, output: Path | 
               help="1, 2, 3, 4, early1, NA, PHASE2 ...")
 @click.option("--status", metavar="STATUS", default=None,
               help="Overall status, e.g. completed, recruiting.")
+@click.option("--linked", type=click.Choice(["include", "exclude"]), default=None,
+              help="Whether trialkg's MeSH links made at ingest (for records that give no "
+                   "MeSH) count for --condition and --drug (default include).")
 @OUTPUT_FORMAT_OPTION
 @OUTPUT_OPTION
 @STORE_OPTION
 @ENDPOINT_OPTIONS
 def trials(condition: str | None, drug: str | None, sponsor: str | None, phase: str | None,
-           status: str | None, fmt: str | None, output: Path | None, store_path: str | None,
-           endpoint: str | None, timeout: float, retries: int, insecure: bool) -> None:
+           status: str | None, linked: str | None, fmt: str | None, output: Path | None,
+           store_path: str | None, endpoint: str | None, timeout: float, retries: int,
+           insecure: bool) -> None:
     """List the trials in the store: id, title, phase, status, start and enrollment.
 
     Filters combine, e.g. `trialkg trials --drug imatinib --phase 2`. The stored query
     `trials` underneath, with the same typed parameters and output formats as `query run`.
     """
     given = {"condition": condition, "drug": drug, "sponsor": sponsor, "phase": phase,
-             "status": status}
+             "status": status, "linked": linked}
     values = {k: v for k, v in given.items() if v is not None}
     _run_stored(_find("trials"), values, fmt, output,
                 executor_for(store_path, endpoint, timeout, retries, insecure))

@@ -26,6 +26,7 @@ from trialkg.iris import (
 )
 from trialkg.mapping.curated import curated_triples
 from trialkg.mapping.digest import digest_of_quads, ingest_time, record_digest, study_digest
+from trialkg.mapping.mesh_links import link_missing_mesh, linked_mesh_triples
 from trialkg.mapping.results import emit_results
 from trialkg.mapping.terms import (
     _ENTITIES,
@@ -134,6 +135,7 @@ def _emit(study: Study) -> tuple[NamedNode, NamedNode, _Emitter]:
     graph = NamedNode(record_graph_iri(study))
     e = _Emitter(graph)
     t = NamedNode(trial_iri(study.trial_id))
+    link_missing_mesh(study)  # fills its *_mesh_linked: trialkg's MeSH where it gives none
     _content(e, t, study)
     e.triples.extend(curated_triples(graph, t, study))
     return graph, t, e
@@ -224,6 +226,7 @@ def _content(e: _Emitter, t: NamedNode, study: Study) -> None:
     _eligibility(e, t, study)
     _sites_and_people(e, t, study)
     _mesh(e, t, study)
+    e.triples.extend(linked_mesh_triples(t, study, node_key(study), condition_iri))
     if study.results is not None:
         emit_results(e, t, study)
 

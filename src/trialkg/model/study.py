@@ -70,6 +70,9 @@ class MeshTerm:
     method: str = "record"
     matched_text: str | None = None
     relevance: str | None = None  # HIGH / LOW from the registry's browse leaves
+    #: trialkg's links at ingest (:mod:`trialkg.mapping.mesh_links`): which of the record's
+    #: strings (1-based, a condition or an intervention) the link was found in
+    index: int | None = None
 
 
 @dataclass(slots=True)
@@ -198,6 +201,10 @@ class Study:
     condition_mesh_ancestors: list[MeshTerm] = field(default_factory=list)
     intervention_mesh: list[MeshTerm] = field(default_factory=list)
     intervention_mesh_ancestors: list[MeshTerm] = field(default_factory=list)
+    #: trialkg's own links, made at ingest for a side the record gives no MeSH for
+    #: (:mod:`trialkg.mapping.mesh_links`); never merged with the registry's.
+    condition_mesh_linked: list[MeshTerm] = field(default_factory=list)
+    intervention_mesh_linked: list[MeshTerm] = field(default_factory=list)
 
     has_results: bool = False
     #: Posted results, shaped by trialkg.model.results (filled by importers that read them).

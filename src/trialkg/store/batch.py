@@ -254,10 +254,13 @@ def _digest_of(quads: list[ox.Quad]) -> str | None:
 
 
 def _mesh_ids(study: Study) -> set[str]:
+    """Every MeSH UI a mapped study links to (trialkg's links at ingest included: the mapping
+    fills them in)."""
     ids = {m.ui for m in study.condition_mesh}
     ids.update(m.ui for m in study.intervention_mesh)
     ids.update(m.ui for m in study.condition_mesh_ancestors)
     ids.update(m.ui for m in study.intervention_mesh_ancestors)
+    ids.update(m.ui for m in (*study.condition_mesh_linked, *study.intervention_mesh_linked))
     for iv in study.interventions:
         ids.update(m.ui for m in iv.mesh)
     return ids

@@ -23,6 +23,8 @@ _LINK_PROPERTIES = (
     "conditionMeshAncestor",
     "interventionMesh",
     "interventionMeshAncestor",
+    "conditionMeshLinked",  # trialkg's own links at ingest (trialkg.mapping.mesh_links)
+    "interventionMeshLinked",
     "mesh",
     "aboutCondition",
     "aboutIntervention",
