@@ -4,6 +4,7 @@
   its provenance and digest (``study_quads``, ``study_text``);
 * :mod:`~trialkg.mapping.results` — posted results and published evidence;
 * :mod:`~trialkg.mapping.curated` — what curated records add (sources, reviews);
+* :mod:`~trialkg.mapping.mesh_links` — trialkg's own MeSH links where a record gives none;
 * :mod:`~trialkg.mapping.terms` — the building blocks: ontology terms, typed literals, the emitter;
 * :mod:`~trialkg.mapping.digest` — a record's order-independent digest and its ingest time.
 
