@@ -1,5 +1,14 @@
 """Stored SPARQL queries: the library of ``queries/*.rq``, typed parameters, running, output.
 
+* :mod:`~trialkg.queries.library` and :mod:`~trialkg.queries.header` — the query files and
+  their ``#+`` headers, checked on load;
+* :mod:`~trialkg.queries.params` — typed parameters and :func:`bind`;
+  :mod:`~trialkg.queries.binding` — bound values as a VALUES block in the query text;
+* :mod:`~trialkg.queries.run` — executors (the local store, a remote endpoint) and running;
+* :mod:`~trialkg.queries.output` — tables for people, CSV/TSV/JSON for pipes;
+  :mod:`~trialkg.queries.charts` — a query's Vega-Lite chart;
+  :mod:`~trialkg.queries.answers` — results built from Python values (for the server).
+
 >>> from trialkg.queries import QueryLibrary
 >>> "trials-by-condition" in QueryLibrary.default().names()
 True
