@@ -216,7 +216,7 @@ def prepared_queries(folder: Path, first_trial: str) -> list[tuple[str, str, str
     """
     try:
         from trialkg.queries.library import QueryLibrary, pairs_to_dict
-        from trialkg.queries.run import bound_text
+        from trialkg.queries.run import bound_text, vocabulary_resolver
     except ImportError:
         out: list[tuple[str, str, str | None]] = []
         for q in read_queries(folder):
@@ -228,15 +228,20 @@ def prepared_queries(folder: Path, first_trial: str) -> list[tuple[str, str, str
             else:
                 out.append((q.name, kind, with_values(q.text, subs)))
         return out
+    import shlex
+
+    resolver = vocabulary_resolver()  # MeSH names in examples, as `trialkg query run` does
     out = []
     for sq in QueryLibrary.from_dir(folder):
-        values = pairs_to_dict(re.findall(r"-p\s+(\S+)", sq.example))
+        argv = shlex.split(sq.example)
+        values = pairs_to_dict([argv[i + 1] for i, a in enumerate(argv[:-1])
+                                if a in ("-p", "--param")])
         for p in sq.params:
             if p.type == "nct" and p.name in values:
                 values[p.name] = first_trial
         kind = _kind([p.type for p in sq.params], [p.name for p in sq.params])
         try:
-            out.append((sq.name, kind, bound_text(sq, values)))
+            out.append((sq.name, kind, bound_text(sq, values, resolver=resolver)))
         except Exception as exc:  # a parameter the example does not give
             out.append((sq.name, f"skipped: {exc}", None))
         if values and not any(p.required for p in sq.params):
