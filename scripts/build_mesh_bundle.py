@@ -5,7 +5,7 @@ MeSH 2024 terms.
     python scripts/build_mesh_bundle.py [--shared ../shared/data/mesh]
 
 Writes ``src/trialkg/mesh/data/{descriptors.tsv.gz, supplementary.tsv.xz, VERSION}``, then
-the linker's index of them (``linker-terms.marshal.xz``, ``linker-supplementary.marshal.xz``:
+the linker's index of them (``linker-terms.marshal.xz``, ``linker-supplementary-{1,2}.marshal.xz``:
 see :mod:`trialkg.mesh.index_files`). ``--index-only`` rebuilds only the index, as needed
 after a change to the linker's normalisation or index code (``tests/test_mesh_linker_index.py``
 says when).

@@ -28,9 +28,11 @@ def test_shipped_index_matches_the_bundle() -> None:
     fails, rebuild it: ``python scripts/build_mesh_bundle.py --index-only``."""
     digest = vocabulary_digest(load_vocabulary(BUNDLED_DIR))
     assert digest is not None
-    for name in (SHIPPED_TERMS, SHIPPED_SUPPLEMENTARY):
-        parts = index_files._read(BUNDLED_DIR / name, digest)
-        assert parts is not None, f"{name} is stale: run scripts/build_mesh_bundle.py --index-only"
+    for names in (SHIPPED_TERMS, SHIPPED_SUPPLEMENTARY):
+        parts = index_files._read_files([BUNDLED_DIR / n for n in names], digest)
+        assert parts is not None, f"{names} stale: run scripts/build_mesh_bundle.py --index-only"
+    for name in (*SHIPPED_TERMS, *SHIPPED_SUPPLEMENTARY):  # each file stays under 5 MiB
+        assert (BUNDLED_DIR / name).stat().st_size < 5 * 2**20, name
 
 
 def test_bundled_vocabulary_needs_no_cache(tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 Where an index comes from, first found wins:
 
 1. for the bundled MeSH release, the index shipped beside it in the package
-   (``trialkg/mesh/data/linker-terms.marshal.xz`` and ``linker-supplementary.marshal.xz``),
+   (``trialkg/mesh/data/linker-terms.marshal.xz`` and
+   ``linker-supplementary-{1,2}.marshal.xz``),
    used only while its digest of the vocabulary's tables and of the indexing code
    (:mod:`trialkg.mesh.linker_index`, :mod:`trialkg.mesh.normalise`) still matches;
 2. the per-user cache (``<cache dir>/mesh/index-<digest>-{terms,supplementary}.marshal``),
@@ -29,7 +30,7 @@ import marshal
 import os
 import tempfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +61,12 @@ _FORMAT = 2
 _MARSHAL_VERSION = 4
 #: How many cached indexes to keep (per part) in a cache directory.
 KEEP_CACHES = 3
-#: The indexes shipped with the bundled vocabulary, in its directory.
-SHIPPED_TERMS = "linker-terms.marshal.xz"
-SHIPPED_SUPPLEMENTARY = "linker-supplementary.marshal.xz"
+#: The indexes shipped with the bundled vocabulary, in its directory: each is one or more
+#: files holding consecutive parts (the supplementary shards in two files, so that no file
+#: in the repository passes 5 MiB).
+SHIPPED_TERMS = ("linker-terms.marshal.xz",)
+SHIPPED_SUPPLEMENTARY = ("linker-supplementary-1.marshal.xz",
+                         "linker-supplementary-2.marshal.xz")
 
 
 def _code_digest() -> str:
@@ -133,6 +137,20 @@ def _read(path: Path, digest: str) -> _Parts | None:
     return _Parts(blobs, compressed=compressed)
 
 
+def _read_files(paths: Sequence[Path], digest: str) -> _Parts | None:
+    """The parts stored across ``paths`` in order (one index split in files), or None when
+    any of them is missing, stale or damaged."""
+    blobs: list[bytes] = []
+    compressed = False
+    for path in paths:
+        found = _read(path, digest)
+        if found is None:
+            return None
+        blobs += found._blobs
+        compressed = found._compressed
+    return _Parts(blobs, compressed=compressed)
+
+
 def _write(path: Path, digest: str, values: list[Any], *, compress: bool = False) -> None:
     """Write the parts atomically; a cache that cannot be written only costs time."""
     blobs = [marshal.dumps(v, _MARSHAL_VERSION) for v in values]
@@ -157,7 +175,7 @@ def _write(path: Path, digest: str, values: list[Any], *, compress: bool = False
 _IN_MEMORY: dict[tuple[str, str], _Parts] = {}
 
 
-def _load(vocab: MeshVocabulary, part: str, shipped: str, cache_dir: Path | None,
+def _load(vocab: MeshVocabulary, part: str, shipped: Sequence[str], cache_dir: Path | None,
           build: Callable[[MeshVocabulary], list[Any]]) -> _Parts:
     digest = vocabulary_digest(vocab)
     if digest is None:
@@ -170,9 +188,9 @@ def _load(vocab: MeshVocabulary, part: str, shipped: str, cache_dir: Path | None
     return found
 
 
-def _find(vocab: MeshVocabulary, part: str, shipped: str, cache_dir: Path | None,
+def _find(vocab: MeshVocabulary, part: str, shipped: Sequence[str], cache_dir: Path | None,
           build: Callable[[MeshVocabulary], list[Any]], digest: str) -> _Parts:
-    found = _read(Path(vocab.source) / shipped, digest)
+    found = _read_files([Path(vocab.source) / name for name in shipped], digest)
     if found is not None:
         return found
     name = f"index-{digest}-{part}.marshal"
@@ -231,7 +249,11 @@ def write_shipped(vocab: MeshVocabulary) -> list[Path]:
     if digest is None:
         raise ValueError("the vocabulary was not read from a directory")
     directory = Path(vocab.source)
-    for name, values in ((SHIPPED_TERMS, _terms_parts(vocab)),
-                         (SHIPPED_SUPPLEMENTARY, build_supplementary(vocab))):
-        _write(directory / name, digest, values, compress=True)
-    return [directory / SHIPPED_TERMS, directory / SHIPPED_SUPPLEMENTARY]
+    written = []
+    for names, values in ((SHIPPED_TERMS, _terms_parts(vocab)),
+                          (SHIPPED_SUPPLEMENTARY, build_supplementary(vocab))):
+        step = -(-len(values) // len(names))  # consecutive parts, as even as they go
+        for n, name in enumerate(names):
+            _write(directory / name, digest, values[n * step : (n + 1) * step], compress=True)
+            written.append(directory / name)
+    return written
