@@ -104,7 +104,8 @@ def test_edited_variant_replaces_original(original: str, variant: str, title: st
     assert (second.loaded, second.replaced) == (1, 1)
     (nct,) = store.study_ids()
     rows = list(store.store.query(
-        "SELECT ?t WHERE { GRAPH ?g { ?s <https://w3id.org/trialkg/vocab#officialTitle> ?t } }"))
+        "SELECT ?t WHERE { ?s <https://w3id.org/trialkg/vocab#officialTitle> ?t }",
+        use_default_graph_as_union=True))
     assert [r[0].value for r in rows] == [title]  # type: ignore[index, union-attr]
     assert nct.startswith("NCT")
 

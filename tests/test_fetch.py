@@ -164,7 +164,8 @@ def test_provenance_names_the_request_the_time_and_the_search(server: CtgovServe
         g = ox.NamedNode(study_graph_iri("NCT04431453"))
 
         def value(p: str) -> str:
-            return str(next(ts.store.quads_for_pattern(g, ox.NamedNode(p), None, g)).object.value)
+            return str(next(ts.store.quads_for_pattern(g, ox.NamedNode(p), None,
+                                                       ox.DefaultGraph())).object.value)
 
         assert value(TKG + "sourceFile").startswith(server.url + "/studies?query.cond=covid")
         assert value(TKG + "retrievedAt").startswith(time.strftime("%Y-"))

@@ -23,15 +23,16 @@ def _count(store: TrialStore, s: str, p: ox.NamedNode) -> int:
     return sum(1 for _ in store.store.quads_for_pattern(ox.NamedNode(s), p, None, None))
 
 
-def test_each_study_in_its_own_graph_with_provenance() -> None:
+def test_each_study_is_one_record_with_provenance() -> None:
     store = TrialStore.memory()
     report = store.ingest(read_paths([DATA / "ctgov-v2"]))
     assert (report.loaded, report.failed) == (2, 0)
     assert store.study_ids() == ["NCT99000001", "NCT99000002"]
-    g = ox.NamedNode(study_graph_iri("NCT99000001"))
-    version = next(store.store.quads_for_pattern(g, ox.NamedNode(TKG + "recordVersion"), None, g))
+    # a registry record's triples and provenance are in the default graph (trialkg.store.records)
+    g, d = ox.NamedNode(study_graph_iri("NCT99000001")), ox.DefaultGraph()
+    version = next(store.store.quads_for_pattern(g, ox.NamedNode(TKG + "recordVersion"), None, d))
     assert version.object.value == "2024-01-15"
-    source = next(store.store.quads_for_pattern(g, ox.NamedNode(TKG + "sourceFile"), None, g))
+    source = next(store.store.quads_for_pattern(g, ox.NamedNode(TKG + "sourceFile"), None, d))
     assert source.object.value.endswith("NCT99000001.json")
     assert not any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
                    for q in store.store)

@@ -24,9 +24,9 @@ PREFIXES = f"PREFIX tkg: <{TKG}>\nPREFIX ct: <https://identifiers.org/clinicaltr
 def mesh_labels(store: TrialStore, names: dict[str, str]) -> None:
     """A MeSH graph labelling each MeSH IRI the studies use (names: UI -> label)."""
     rows = store.store.query(
-        "SELECT DISTINCT ?m WHERE { GRAPH ?g { ?s ?p ?m } "
+        "SELECT DISTINCT ?m WHERE { ?s ?p ?m "
         "FILTER(?p IN (tkg:conditionMesh, tkg:interventionMesh, tkg:mesh)) }",
-        prefixes={"tkg": TKG},
+        prefixes={"tkg": TKG}, use_default_graph_as_union=True,
     )
     assert isinstance(rows, ox.QuerySolutions)
     g = ox.NamedNode(MESH_GRAPH)
@@ -77,49 +77,47 @@ def test_without_a_mesh_graph_links_are_not_checked_and_it_says_so() -> None:
 
 BROKEN = {
     "missing status": (
-        f"DELETE WHERE {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:overallStatus ?s }} }}",
+        "DELETE WHERE { ct:NCT99000001 tkg:overallStatus ?s }",
         TRIAL,
         "overall status",
     ),
     "two studies types": (
-        f"INSERT DATA {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:studyType "
-        "tkg:studyType_OBSERVATIONAL } }",
+        "INSERT DATA { ct:NCT99000001 tkg:studyType tkg:studyType_OBSERVATIONAL }",
         TRIAL,
         "exactly one study type",
     ),
     "negative enrollment": (
-        f"DELETE {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:enrollment ?n }} }} "
-        f"INSERT {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:enrollment -5 }} }} "
-        f"WHERE {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:enrollment ?n }} }}",
+        "DELETE { ct:NCT99000001 tkg:enrollment ?n } "
+        "INSERT { ct:NCT99000001 tkg:enrollment -5 } "
+        "WHERE { ct:NCT99000001 tkg:enrollment ?n }",
         TRIAL,
         "non-negative",
     ),
     "bad NCT id": (
-        f"DELETE {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:nctId ?n }} }} "
-        f'INSERT {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:nctId "NCT9900001" }} }} '
-        f"WHERE {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:nctId ?n }} }}",
+        "DELETE { ct:NCT99000001 tkg:nctId ?n } "
+        'INSERT { ct:NCT99000001 tkg:nctId "NCT9900001" } '
+        "WHERE { ct:NCT99000001 tkg:nctId ?n }",
         TRIAL,
         "NCT followed by eight digits",
     ),
     "date of the wrong type": (
-        f'INSERT DATA {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:startDate "March 2010" }} }}',
+        'INSERT DATA { ct:NCT99000001 tkg:startDate "March 2010" }',
         TRIAL,
         "not a well-formed xsd:date",
     ),
     "no condition": (
-        f"DELETE WHERE {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:condition ?c }} }}",
+        "DELETE WHERE { ct:NCT99000001 tkg:condition ?c }",
         TRIAL,
         "names no condition",
     ),
     "no title": (
-        f"DELETE WHERE {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 rdfs:label ?l }} }} ; "
-        f"DELETE WHERE {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:briefTitle ?t }} }}",
+        "DELETE WHERE { ct:NCT99000001 rdfs:label ?l } ; "
+        "DELETE WHERE { ct:NCT99000001 tkg:briefTitle ?t }",
         TRIAL,
         "no title",
     ),
     "undeclared MeSH id": (
-        f"INSERT DATA {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 tkg:conditionMesh "
-        "<http://id.nlm.nih.gov/mesh/D999999> } }",
+        "INSERT DATA { ct:NCT99000001 tkg:conditionMesh <http://id.nlm.nih.gov/mesh/D999999> }",
         "http://id.nlm.nih.gov/mesh/D999999",
         "not a descriptor in the MeSH graph",
     ),
@@ -140,8 +138,8 @@ BROKEN = {
         "no source",
     ),
     "curated record without a source": (
-        f"DELETE WHERE {{ GRAPH <{GRAPH}> {{ <{GRAPH}> tkg:sourceFormat ?f }} }} ; "
-        f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <{GRAPH}> tkg:sourceFormat "curated" }} }}',
+        f"DELETE WHERE {{ <{GRAPH}> tkg:sourceFormat ?f }} ; "
+        f'INSERT DATA {{ <{GRAPH}> tkg:sourceFormat "curated" }}',
         GRAPH,
         "curated record has no source",
     ),
@@ -162,8 +160,8 @@ def test_a_broken_graph_names_its_focus_node(case: str) -> None:
 def test_owl_check_finds_an_individual_in_disjoint_classes() -> None:
     store = core_store()
     store.store.update(
-        PREFIXES + f"INSERT DATA {{ GRAPH <{GRAPH}> {{ ct:NCT99000001 a tkg:ObservationalStudy ."
-        " <https://w3id.org/trialkg/id/NCT99000001/arm/1> a tkg:Outcome } }"
+        PREFIXES + "INSERT DATA { ct:NCT99000001 a tkg:ObservationalStudy ."
+        " <https://w3id.org/trialkg/id/NCT99000001/arm/1> a tkg:Outcome }"
     )
     report = validate_store(store, owl=True)
     owl = sorted((f.focus, f.message) for f in report.findings if f.check == "owl")

@@ -57,36 +57,21 @@ def sorted_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
     return sorted(unique, key=lambda t: (_key(t.subject), _key(t.predicate), _key(t.object)))
 
 
-def _triple_count(store: TrialStore, graphs: list[str] | None) -> int:
-    if graphs is None:
-        return len(store)
-    values = " ".join(f"<{g}>" for g in graphs)
-    rows = store.store.query(
-        f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")
-    assert isinstance(rows, ox.QuerySolutions)
-    n = next(iter(rows))[0]
-    return int(n.value) if isinstance(n, ox.Literal) else 0
-
-
 def _union_triples(store: TrialStore, graphs: list[str] | None) -> Iterable[ox.Triple]:
-    names = store.named_graphs() if graphs is None else graphs
-    if _triple_count(store, graphs) <= SORT_LIMIT:
-        return sorted_triples(q.triple for q in store.quads(names))
-    # Large: Oxigraph streams the union in its own (deterministic) index order.
-    values = " ".join(f"<{g}>" for g in names)
-    triples = store.store.query(
-        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")
-    assert isinstance(triples, ox.QueryTriples)
-    return triples
+    if store.triple_count(graphs) <= SORT_LIMIT:
+        return sorted_triples(q.triple for q in store.quads(graphs))
+    # Large: streamed in the store's own (deterministic) index order.
+    return (q.triple for q in store.quads(graphs))
 
 
 def _graph_quads(store: TrialStore, graphs: list[str] | None) -> Iterator[ox.Quad]:
     names = store.named_graphs() if graphs is None else sorted(graphs)
     for g in names:
-        if _triple_count(store, [g]) > SORT_LIMIT:  # large: stream in store order
-            yield from store.quads([g])
+        quads = list(store.quads([g]))
+        if len(quads) > SORT_LIMIT:  # large: in store order
+            yield from quads
             continue
-        quads = canonical_quads(list(store.quads([g])))
+        quads = canonical_quads(quads)
         quads.sort(key=lambda q: (_key(q.subject), _key(q.predicate), _key(q.object)))
         yield from quads
 

@@ -37,11 +37,13 @@ __all__ = [
     "RDFS",
     "SCHEMA",
     "SKOS",
+    "STUDY_GRAPH_PREFIX",
     "TKG",
     "TRIAL",
     "XSD",
     "graph_iri",
     "id_iri",
+    "in_default_graph",
     "is_nct_id",
     "mesh_iri",
     "normalise_mesh_id",
@@ -148,8 +150,34 @@ def graph_iri(*parts: str) -> str:
 
 
 def study_graph_iri(trial_id: str) -> str:
-    """The named graph that holds one study (replaced whole on re-ingest)."""
+    """The graph name of one study's registry record (replaced whole on re-ingest).
+
+    Exports, ``trialkg graphs`` and pushes name a study's triples by this IRI; the store
+    keeps them in its default graph (see :func:`in_default_graph`).
+    """
     return graph_iri("study", trial_id)
+
+
+#: Graph names that the store keeps in its default graph (:func:`in_default_graph`).
+STUDY_GRAPH_PREFIX = GRAPH + "study/"
+
+
+def in_default_graph(graph: str) -> bool:
+    """Whether the store keeps this record's triples in its default graph.
+
+    A study's registry record (``graph/study/NCT…``, the bulk of any store) is stored in the
+    default graph: Oxigraph keeps a default-graph triple in three indexes and a named-graph
+    quad in six, so this halves the store and its write. Its triples are still one record:
+    the record node ``graph/study/NCT…`` (its provenance) and the trial, and every node the
+    record mints below ``id/NCT…/``, reached from the trial, are owned by it alone, so the
+    store finds, replaces and exports them as one graph. Other records (curated additions,
+    published evidence) and the shared graphs (ontology, MeSH, entities, summary) keep their
+    own named graphs.
+
+    >>> in_default_graph(study_graph_iri("NCT00122473")), in_default_graph(graph_iri("mesh"))
+    (True, False)
+    """
+    return graph.startswith(STUDY_GRAPH_PREFIX)
 
 
 def normalise_mesh_id(value: str) -> str:

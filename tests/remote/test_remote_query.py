@@ -24,7 +24,6 @@ pytestmark = pytest.mark.shared
 TRIAL = "NCT00763412"  # a real record of ../shared with posted results
 
 SELECTS = {
-    "triples-per-graph": "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
     "types": "SELECT ?type (COUNT(?s) AS ?n) { ?s a ?type } GROUP BY ?type",
     "one-trial": f"SELECT ?p ?o {{ ctid:{TRIAL} ?p ?o }}",
     "optional-lang": "SELECT ?s ?label { ?s ?p ?o OPTIONAL { ?s rdfs:label ?label } } LIMIT 0",
@@ -55,6 +54,18 @@ def test_select_same_rows(name: str, pushed: RemoteEndpoint, local: LocalExecuto
     local_result = local.query(SELECTS[name])
     assert isinstance(local_result, ox.QuerySolutions)
     assert remote_rows == rows(local_result)
+
+
+def test_every_graph_arrives_whole(pushed: RemoteEndpoint, real_store: Path) -> None:
+    """The server gets one named graph per study record (what ``trialkg graphs`` lists),
+    though the local store keeps those records in its default graph."""
+    _, remote = rows(pushed.select(
+        "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"))
+    infos = TrialStore.open(real_store, read_only=True).graph_infos()
+    assert {(g.strip("<>"), int(n.split('"')[1])) for g, n in remote} == {
+        (i.iri, i.triples) for i in infos}
+    assert (f"https://w3id.org/trialkg/graph/study/{TRIAL}", 1607) in {
+        (i.iri, i.triples) for i in infos}
 
 
 def test_the_trial_is_there_with_its_triples(pushed: RemoteEndpoint,

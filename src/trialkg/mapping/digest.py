@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, serialize
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, serialize
 
 from trialkg.iris import TKG, graph_iri
 
@@ -40,19 +40,29 @@ def digest_of_quads(quads: list[Quad]) -> str:
 _ENTITIES_SUFFIX = f" {_ENTITIES} .\n".encode()
 
 
-def study_digest(count: int, text: bytes, graph: NamedNode) -> str | None:
+def study_digest(count: int, text: bytes, graph: NamedNode | DefaultGraph) -> str | None:
     """:func:`record_digest` of a study's ``count`` quads from their N-Quads ``text``.
 
-    Every quad :func:`study_quads` writes is in the study's graph or the entities graph, so
+    Every quad :func:`study_quads` writes is in the study's graph (the default graph for a
+    registry record, see :func:`trialkg.iris.in_default_graph`) or the entities graph, so
     each line ends with one of two suffixes (a newline only ends a line: literals escape
     theirs), and both are cut from the whole text at once. None for text of another shape.
     """
     import hashlib
 
-    own = f" {graph} .\n".encode()
-    if not count or text.count(own) + text.count(_ENTITIES_SUFFIX) != count:
+    if not count:
         return None
-    cut = text.replace(own, b"\n").replace(_ENTITIES_SUFFIX, b"\n").splitlines()
+    if isinstance(graph, DefaultGraph):
+        # every line ends " .\n"; the entities' lines are cut first, the rest are then
+        # exactly the lines still ending " .\n"
+        if text.count(b"\n") != count:
+            return None
+        cut = text.replace(_ENTITIES_SUFFIX, b"\n").replace(b" .\n", b"\n").splitlines()
+    else:
+        own = f" {graph} .\n".encode()
+        if text.count(own) + text.count(_ENTITIES_SUFFIX) != count:
+            return None
+        cut = text.replace(own, b"\n").replace(_ENTITIES_SUFFIX, b"\n").splitlines()
     return hashlib.sha256(b"\n".join(sorted(cut))).hexdigest()[:32]
 
 
@@ -74,8 +84,9 @@ def record_digest(quads: list[Quad]) -> str:
     if not quads:
         return hashlib.sha256(b"").hexdigest()[:32]
     # A study's quads share one graph: cut its " <g> ." from every line at C speed.
+    first = quads[0].graph_name
     suffix = _graph_suffix(quads[0])
-    cut = [line[: -len(suffix)] if line.endswith(suffix) else _triple_part(line, q)
+    cut = [line[: -len(suffix)] if q.graph_name == first else _triple_part(line, q)
            for line, q in zip(lines, quads, strict=True)]
     return hashlib.sha256(b"\n".join(sorted(cut))).hexdigest()[:32]
 

@@ -1,7 +1,9 @@
 """Record model → RDF quads, built directly as pyoxigraph terms.
 
-Each study lives in its own named graph (:func:`trialkg.iris.study_graph_iri`) together with
-its provenance, so re-ingesting a study replaces exactly that graph. Every node has an IRI
+Each study is one record, named by its graph IRI (:func:`trialkg.iris.study_graph_iri`),
+together with its provenance, so re-ingesting a study replaces exactly that record. A
+registry record's quads are in the default graph (:func:`trialkg.iris.in_default_graph`), a
+curated addition's in its own named graph. Every node has an IRI
 minted by :mod:`trialkg.iris` (no blank nodes). Enumerated codes become the ontology's
 controlled individuals (``tkg:phase_PHASE2``, ``tkg:status_COMPLETED`` ...).
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, serialize
 
 from trialkg import __version__
 from trialkg.iris import (
@@ -19,6 +21,7 @@ from trialkg.iris import (
     RDFS,
     SCHEMA,
     graph_iri,
+    in_default_graph,
     is_nct_id,
     mesh_iri,
     study_graph_iri,
@@ -92,15 +95,16 @@ def study_quads_and_text(
     graph, t, e = _emit(study)
     if sink is not None:
         sink(t, e.triples)
-    quads = list(dict.fromkeys([Quad(s, p, o, graph) for s, p, o in e.triples]
+    home = _home(graph)
+    quads = list(dict.fromkeys([Quad(s, p, o, home) for s, p, o in e.triples]
                                + [Quad(s, p, o, _ENTITIES) for s, p, o in e.shared]))
     text = serialize(quads, format=RdfFormat.N_QUADS) or b""
-    digest = study_digest(len(quads), text, graph)
+    digest = study_digest(len(quads), text, home)
     if digest is None:
         digest = record_digest(quads)
     prov = _Emitter(graph)
     _provenance(prov, graph, t, study, ingested_at or ingest_time(), digest)
-    prov_quads = [Quad(s, p, o, graph) for s, p, o in prov.triples]
+    prov_quads = [Quad(s, p, o, home) for s, p, o in prov.triples]
     return prov_quads + quads, (serialize(prov_quads, format=RdfFormat.N_QUADS) or b"") + text
 
 
@@ -116,11 +120,13 @@ def study_text(study: Study, *, ingested_at: str | None = None,
     graph, t, e = _emit(study)
     if sink is not None:
         sink(t, e.triples)
-    own, shared = f" {graph} .\n", f" {_ENTITIES} .\n"
+    home = _home(graph)
+    own = " .\n" if isinstance(home, DefaultGraph) else f" {graph} .\n"
+    shared = f" {_ENTITIES} .\n"
     lines = list(dict.fromkeys([f"{s} {p} {o}{own}" for s, p, o in e.triples]
                                + [f"{s} {p} {o}{shared}" for s, p, o in e.shared]))
     text = "".join(lines).encode()
-    digest = study_digest(len(lines), text, graph)
+    digest = study_digest(len(lines), text, home)
     if digest is None:  # not the expected shape (never by construction): the general way
         quads, nquads = study_quads_and_text(study, ingested_at=ingested_at)  # sink: done
         return nquads, len(quads), digest_of_quads(quads)
@@ -137,8 +143,16 @@ def _emit(study: Study) -> tuple[NamedNode, NamedNode, _Emitter]:
     t = NamedNode(trial_iri(study.trial_id))
     link_missing_mesh(study)  # fills its *_mesh_linked: trialkg's MeSH where it gives none
     _content(e, t, study)
-    e.triples.extend(curated_triples(graph, t, study))
+    for triple in curated_triples(graph, t, study):
+        # a source page is described once, in the entities graph (records share pages);
+        # the record's own triple is its prov:wasDerivedFrom link
+        (e.triples if triple[0] in (graph, t) else e.shared).append(triple)
     return graph, t, e
+
+
+def _home(graph: NamedNode) -> NamedNode | DefaultGraph:
+    """Where the store keeps a record's quads: the default graph for a registry record."""
+    return DefaultGraph() if in_default_graph(graph.value) else graph
 
 
 def record_graph_iri(study: Study) -> str:

@@ -10,6 +10,7 @@
 Import the names below from here: ``from trialkg.store import TrialStore``.
 """
 
+from trialkg.iris import STUDY_GRAPH_PREFIX
 from trialkg.store.batch import Batch, Prepared, prepare_record, record_key
 from trialkg.store.core import (
     BATCH_QUADS,
@@ -17,7 +18,6 @@ from trialkg.store.core import (
     ENTITIES_GRAPH,
     MESH_GRAPH,
     ONTOLOGY_GRAPH,
-    STUDY_GRAPH_PREFIX,
     SUMMARY_GRAPH,
     GraphInfo,
     StoreCore,

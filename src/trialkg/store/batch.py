@@ -28,6 +28,7 @@ from trialkg.store.core import (
     lexical,
     replace_update,
 )
+from trialkg.store.records import home
 from trialkg.store.report import OLDER, UNCHANGED, IngestReport
 
 if TYPE_CHECKING:
@@ -195,7 +196,7 @@ class Batch:
             if described:
                 merge_counts(before, contribution(stored_facts(self.store, trial)))
             graph, counts = mapped[0]
-            if len(mapped) == 1 and counts is not None and described <= {ox.NamedNode(graph)}:
+            if len(mapped) == 1 and counts is not None and described <= {home(graph)}:
                 merge_counts(after, counts)
             else:
                 reread.append(trial)
@@ -225,7 +226,7 @@ class Batch:
             report.triples += count
         if self.changed:
             self.store.store.update(replace_update(
-                {g: as_quads(p) for g, p in self.changed.items()}))
+                self.store.store, {g: as_quads(p) for g, p in self.changed.items()}))
             report.loaded += len(self.changed)
             report.replaced += len(self.changed)
             report.triples += sum(self.counts[g] for g in self.changed)

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from trialkg.iris import GRAPH
 from trialkg.resources import bundled_graph_dir
 from trialkg.store import TrialStore
+from trialkg.store.records import home
 
 __all__ = ["bundled_note", "graph_for_file", "load_bundled", "load_graph_dir"]
 
@@ -23,10 +24,11 @@ def graph_for_file(root: Path, path: Path) -> str:
 
 
 def load_graph_dir(root: Path) -> TrialStore:
-    """Every ``*.ttl`` below ``root`` into a new in-memory store, one named graph per file."""
+    """Every ``*.ttl`` below ``root`` into a new in-memory store, one graph per file (a
+    study record's into the default graph, as an ingest keeps it)."""
     store = TrialStore.memory()
     for path in sorted(root.rglob("*.ttl")):
-        g = ox.NamedNode(graph_for_file(root, path))
+        g = home(graph_for_file(root, path))
         store.store.extend(
             ox.Quad(t.subject, t.predicate, t.object, g)
             for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)

@@ -5,11 +5,15 @@ Layout of the dataset:
 
 * ``graph/ontology`` — the trialkg ontology;
 * ``graph/mesh`` — the MeSH descriptors the studies use, with their ancestors;
-* ``graph/study/{id}`` — one graph per study, holding its triples and provenance.
+* ``graph/entities``, ``graph/summary`` — descriptions many studies share, and the counts;
+* ``graph/study/{id}`` — one record per study, holding its triples and provenance: kept in
+  the store's default graph and found as one record by :mod:`trialkg.store.records`;
+* ``graph/curated/…``, ``graph/evidence/…`` — curated additions and published evidence, one
+  named graph per record.
 
-Writes are transactional: a batch of new studies goes in with one ``extend`` (all or
+Writes are transactional: a batch of new studies goes in with one bulk load (all or
 nothing); a changed study is replaced by one SPARQL update that drops and re-inserts its
-graph, so readers never see a half-written study and an interruption leaves each study
+triples, so readers never see a half-written study and an interruption leaves each study
 either fully in (old or new version) or fully out.
 
 Concurrency: one writer at a time holds ``trialkg.lock`` in the store directory (see
@@ -31,9 +35,27 @@ from typing import TYPE_CHECKING, TypeVar
 import pyoxigraph as ox
 
 from trialkg.exceptions import StoreError
-from trialkg.iris import GRAPH, TKG, graph_iri, study_graph_iri
+from trialkg.iris import (
+    GRAPH,
+    STUDY_GRAPH_PREFIX,
+    TKG,
+    graph_iri,
+    in_default_graph,
+    study_graph_iri,
+)
 from trialkg.store.locking import WriteLock
 from trialkg.store.opening import _open_read_only, _open_rocksdb
+from trialkg.store.records import (
+    default_records,
+    drop_update,
+    has_record,
+    home,
+    insert_data,
+    old_layout_graphs,
+    owned_subjects,
+    record_quads,
+    upgrade_layout,
+)
 from trialkg.store.report import IngestReport
 
 if TYPE_CHECKING:
@@ -57,7 +79,6 @@ ENTITIES_GRAPH = graph_iri("entities")
 MESH_GRAPH = graph_iri("mesh")
 #: The summary counts (:mod:`trialkg.store.summary`): they name organisations, but never keep one.
 SUMMARY_GRAPH = graph_iri("summary")
-STUDY_GRAPH_PREFIX = GRAPH + "study/"
 _RECORD_VERSION = ox.NamedNode(TKG + "recordVersion")
 _RECORD_DIGEST = ox.NamedNode(TKG + "recordDigest")
 #: A batch is committed (one transaction) at this many studies or this many quads. Each
@@ -129,6 +150,18 @@ SELECT ?g (SAMPLE(?v) AS ?version) (SAMPLE(?t) AS ?time) (SAMPLE(?f) AS ?file) W
 } GROUP BY ?g
 """
 
+#: The same, for the records kept in the default graph (the query's default graph is the
+#: store's own: no union).
+_DEFAULT_PROVENANCE = f"PREFIX tkg: <{TKG}>" + """
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT ?g ?version ?time ?file WHERE {
+  ?g tkg:recordDigest ?digest .
+  OPTIONAL { ?g tkg:recordVersion ?version }
+  OPTIONAL { ?g prov:generatedAtTime ?time }
+  OPTIONAL { ?g tkg:sourceFile ?file }
+}
+"""
+
 _S = TypeVar("_S", bound="StoreCore")
 
 
@@ -170,7 +203,12 @@ class StoreCore:
         if read_only:
             if not where.is_dir():
                 raise StoreError(f"no store at {where} (run `trialkg ingest` first)")
-            return cls(_open_read_only(where), where, read_only=True)
+            store = _open_read_only(where)
+            if next(old_layout_graphs(store), None) is not None:
+                raise StoreError(f"the store at {where} has the layout of an earlier trialkg "
+                                 "(one named graph per study); the next write upgrades it in "
+                                 f"place: run `trialkg ingest --store {where} FILES` once")
+            return cls(store, where, read_only=True)
         try:
             where.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -178,7 +216,9 @@ class StoreCore:
         lock = WriteLock(where)
         lock.acquire(wait=wait)
         try:
-            return cls(_open_rocksdb(where, wait), where, lock=lock)
+            store = _open_rocksdb(where, wait)
+            upgrade_layout(store)  # an earlier trialkg's store: studies as named graphs
+            return cls(store, where, lock=lock)
         except BaseException:
             lock.release()
             raise
@@ -231,7 +271,7 @@ class StoreCore:
         fmt = ox.RdfFormat.from_extension(path.suffix.lstrip("."))
         if fmt is None:
             raise StoreError(f"{path}: unknown RDF file extension")
-        g = ox.NamedNode(graph)
+        g = home(graph)
         quads = [
             ox.Quad(q.subject, q.predicate, q.object, g)
             for q in ox.parse(path=str(path), format=fmt)
@@ -240,11 +280,10 @@ class StoreCore:
 
     def replace_graph(self, graph: str, quads: list[ox.Quad]) -> int:
         """Atomically replace a named graph's content."""
-        g = ox.NamedNode(graph)
         # One update (atomic). INSERT DATA relabels blank nodes (the ontology's OWL axioms);
         # exports canonicalise them, so the labels do not matter.
-        if self.store.contains_named_graph(g):
-            self.store.update(replace_update({graph: quads}))
+        if has_record(self.store, graph):
+            self.store.update(replace_update(self.store, {graph: quads}))
         else:
             self.store.extend(quads)
         return len(quads)
@@ -265,8 +304,8 @@ class StoreCore:
         self.store.update(
             f"DELETE {{ GRAPH <{ENTITIES_GRAPH}> {{ ?e ?p ?o }} }} WHERE {{ "
             f"GRAPH <{ENTITIES_GRAPH}> {{ ?e ?p ?o }} "
-            f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?link ?e }} "
-            f"FILTER(?g != <{ENTITIES_GRAPH}> && ?g != <{SUMMARY_GRAPH}>) }} }}"
+            f"FILTER NOT EXISTS {{ {{ ?s ?link ?e }} UNION {{ GRAPH ?g {{ ?s ?link ?e }} "
+            f"FILTER(?g != <{ENTITIES_GRAPH}> && ?g != <{SUMMARY_GRAPH}>) }} }} }}"
         )
         return before - sum(1 for _ in self.store.quads_for_pattern(None, None, None, graph))
 
@@ -277,9 +316,9 @@ class StoreCore:
         removed = []
         self.index_before_write()
         for tid in trial_ids:
-            g = ox.NamedNode(study_graph_iri(tid))
-            if self.store.contains_named_graph(g):
-                self.store.remove_graph(g)
+            graph = study_graph_iri(tid)
+            if has_record(self.store, graph):
+                self.store.update(drop_update(self.store, [graph]))
                 removed.append(tid)
         self.index_after_write([trial_iri(t) for t in removed])
         return removed
@@ -320,12 +359,12 @@ class StoreCore:
         """
         out: dict[str, tuple[str | None, str | None]] = {}
         for q in self.store.quads_for_pattern(None, _RECORD_VERSION, None, None):
-            if q.subject == q.graph_name and isinstance(q.subject, ox.NamedNode):
-                out[q.subject.value] = (lexical(q.object), None)
+            if _is_provenance(q):
+                out[lexical(q.subject)] = (lexical(q.object), None)
         for q in self.store.quads_for_pattern(None, _RECORD_DIGEST, None, None):
-            if q.subject == q.graph_name and isinstance(q.subject, ox.NamedNode):
-                version = out.get(q.subject.value, (None, None))[0]
-                out[q.subject.value] = (version, lexical(q.object))
+            if _is_provenance(q):
+                version = out.get(lexical(q.subject), (None, None))[0]
+                out[lexical(q.subject)] = (version, lexical(q.object))
         return out
 
     def _add_new(self, quads: list[ox.Quad] | bytes, count: int) -> None:
@@ -361,11 +400,11 @@ class StoreCore:
         return False
 
     def _stored_version(self, graph: str) -> tuple[str | None, str | None]:
-        g = ox.NamedNode(graph)
+        g, where = ox.NamedNode(graph), home(graph)
         version = digest = None
-        for q in self.store.quads_for_pattern(g, _RECORD_VERSION, None, g):
+        for q in self.store.quads_for_pattern(g, _RECORD_VERSION, None, where):
             version = lexical(q.object)
-        for q in self.store.quads_for_pattern(g, _RECORD_DIGEST, None, g):
+        for q in self.store.quads_for_pattern(g, _RECORD_DIGEST, None, where):
             digest = lexical(q.object)
         return version, digest
 
@@ -382,12 +421,19 @@ class StoreCore:
             iri = lexical(row[0])
             if wanted is None or iri in wanted:
                 infos[iri] = GraphInfo(iri, graph_kind(iri), int(lexical(row[1])))
-        for row in self._select(_GRAPH_PROVENANCE):
-            info = infos.get(lexical(row[0]))
-            if info is not None:
-                info.version = lexical(row[1]) if row[1] is not None else None
-                info.ingested = lexical(row[2]) if row[2] is not None else None
-                info.source = lexical(row[3]) if row[3] is not None else None
+        defaults = (default_records(self.store) if wanted is None
+                    else [g for g in sorted(wanted) if in_default_graph(g)])
+        for iri in defaults:  # the study records: counted through what each record owns
+            n = sum(len(quads) for _, quads in owned_subjects(self.store, iri))
+            if n:
+                infos[iri] = GraphInfo(iri, graph_kind(iri), n)
+        for query in (_GRAPH_PROVENANCE, _DEFAULT_PROVENANCE):
+            for row in self._select(query):
+                info = infos.get(lexical(row[0]))
+                if info is not None and info.version is None and info.ingested is None:
+                    info.version = lexical(row[1]) if row[1] is not None else None
+                    info.ingested = lexical(row[2]) if row[2] is not None else None
+                    info.source = lexical(row[3]) if row[3] is not None else None
         return [infos[k] for k in sorted(infos)]
 
     def _select(self, query: str) -> Iterator[ox.QuerySolution]:
@@ -396,19 +442,33 @@ class StoreCore:
         yield from solutions
 
     def named_graphs(self) -> list[str]:
-        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+        """Every graph of the dataset by name: the named graphs, and the study records
+        that the store keeps in its default graph (``graph/study/NCT…``), which exports,
+        pushes and ``trialkg graphs`` show as graphs of their own."""
+        named = [g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)]
+        return sorted([*named, *default_records(self.store)])
+
+    def has_graph(self, graph: str) -> bool:
+        """Whether the dataset has this graph (a named graph, or a study record)."""
+        return has_record(self.store, graph)
 
     def study_ids(self) -> list[str]:
-        return [g[len(STUDY_GRAPH_PREFIX):] for g in self.named_graphs()
-                if g.startswith(STUDY_GRAPH_PREFIX)]
+        return [g[len(STUDY_GRAPH_PREFIX):] for g in default_records(self.store)]
 
     def quads(self, graphs: Iterable[str] | None = None) -> Iterator[ox.Quad]:
-        """Quads of the whole store or of the given named graphs, in store order."""
+        """Quads of the whole store as stored, or of the given graphs, each in its own
+        named graph (a study record's triples under ``graph/study/NCT…``)."""
         if graphs is None:
             yield from self.store.quads_for_pattern(None, None, None, None)
             return
         for g in graphs:
-            yield from self.store.quads_for_pattern(None, None, None, ox.NamedNode(g))
+            yield from record_quads(self.store, g)
+
+    def triple_count(self, graphs: Iterable[str] | None = None) -> int:
+        """How many quads the store, or these graphs, hold."""
+        if graphs is None:
+            return len(self.store)
+        return sum(1 for _ in self.quads(graphs))
 
     def __len__(self) -> int:
         return len(self.store)
@@ -444,18 +504,23 @@ def _with_stable_blank_nodes(
                       stable(o) if isinstance(o, ox.BlankNode) else o, graph)
 
 
-def replace_update(graphs: dict[str, list[ox.Quad]]) -> str:
-    """One SPARQL update that drops the given graphs and inserts their quads (atomic).
+def replace_update(store: ox.Store, graphs: dict[str, list[ox.Quad]]) -> str:
+    """One SPARQL update that drops the given records and inserts their quads (atomic).
 
     A record's quads may also name another graph (the shared ``entities`` graph): they are
     inserted there, and that graph is not dropped.
     """
-    drops = "\n".join(f"DROP SILENT GRAPH <{g}> ;" for g in graphs)
-    by_graph: dict[str, list[str]] = {}
-    for qs in graphs.values():
-        for q in qs:
-            name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
-            by_graph.setdefault(name, []).append(f"{q.subject} {q.predicate} {q.object} .")
-    body = "\n".join(f"GRAPH <{g}> {{\n" + "\n".join(lines) + "\n}"
-                     for g, lines in by_graph.items())
-    return f"{drops}\nINSERT DATA {{\n{body}\n}}"
+    drops = drop_update(store, graphs)
+    insert = insert_data(q for qs in graphs.values() for q in qs)
+    return f"{drops} ;\n{insert}" if drops else insert
+
+
+def _is_provenance(q: ox.Quad) -> bool:
+    """Whether a quad is about its own record: in the record's named graph, or a study
+    record's in the default graph."""
+    s = q.subject
+    if not isinstance(s, ox.NamedNode):
+        return False
+    if isinstance(q.graph_name, ox.DefaultGraph):
+        return in_default_graph(s.value)
+    return s == q.graph_name

@@ -36,8 +36,8 @@ def used_mesh_ids(store: TrialStore) -> list[str]:
     """Every MeSH UI the data links to, normalised and sorted."""
     path = "|".join(f"<{TKG}{p}>" for p in _LINK_PROPERTIES)
     rows = store.store.query(
-        f"SELECT DISTINCT ?m WHERE {{ GRAPH ?g {{ ?s {path} ?m }} "
-        f"FILTER(STRSTARTS(STR(?m), '{MESH}')) }}"
+        f"SELECT DISTINCT ?m WHERE {{ ?s {path} ?m FILTER(STRSTARTS(STR(?m), '{MESH}')) }}",
+        use_default_graph_as_union=True,  # the study records (default graph) and the rest
     )
     assert isinstance(rows, ox.QuerySolutions)
     uis: set[str] = set()

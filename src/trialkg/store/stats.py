@@ -22,18 +22,17 @@ def _compact(iri: str) -> str:
 
 def compute_stats(store: TrialStore) -> dict[str, Any]:
     graphs: dict[str, int] = {}
-    studies = 0
-    for g in store.named_graphs():
-        if g.startswith(STUDY_GRAPH_PREFIX):
-            studies += 1
-        else:
-            graphs[g] = sum(1 for _ in store.store.quads_for_pattern(None, None, None,
-                                                                      ox.NamedNode(g)))
+    studies = len(store.study_ids())
+    for g in store.store.named_graphs():
+        if isinstance(g, ox.NamedNode):
+            graphs[g.value] = sum(1 for _ in store.store.quads_for_pattern(None, None, None, g))
+    graphs = dict(sorted(graphs.items()))
     classes: dict[str, int] = {}
+    # the study records (the store's default graph) and the shared entities
     rows = store.store.query(
-        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } "
-        f"FILTER(STRSTARTS(STR(?c), '{TKG}')) FILTER(STRSTARTS(STR(?g), "
-        f"'{STUDY_GRAPH_PREFIX}') || ?g = <{ENTITIES_GRAPH}>) }} GROUP BY ?c ORDER BY DESC(?n) ?c"
+        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { { ?s a ?c } UNION "
+        f"{{ GRAPH <{ENTITIES_GRAPH}> {{ ?s a ?c }} }} FILTER(STRSTARTS(STR(?c), '{TKG}')) }} "
+        "GROUP BY ?c ORDER BY DESC(?n) ?c"
     )
     assert isinstance(rows, ox.QuerySolutions)
     for row in rows:

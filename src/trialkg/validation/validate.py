@@ -96,7 +96,7 @@ def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> rd
 def store_graph(store: TrialStore, graphs: Iterable[str] | None = None) -> rdflib.Graph:
     """The union of the store's named graphs (or of ``graphs``) as one rdflib graph."""
     out = rdflib.Graph()
-    for q in store.quads(graphs if graphs is not None else store.named_graphs()):
+    for q in store.quads(graphs):
         out.add((_to_rdflib(q.subject), _to_rdflib(q.predicate), _to_rdflib(q.object)))
     return out
 
@@ -176,10 +176,11 @@ def _types(store: TrialStore) -> list[tuple[str, str]]:
     """``(individual, class)`` for every rdf:type assertion outside the ontology graph."""
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     out = []
-    for g in store.named_graphs():
-        if g == ONTOLOGY_GRAPH:
-            continue
-        for q in store.store.quads_for_pattern(None, rdf_type, None, ox.NamedNode(g)):
+    # the default graph (the study records) and every named graph but the ontology
+    ontology = ox.NamedNode(ONTOLOGY_GRAPH)
+    graphs = [ox.DefaultGraph(), *(g for g in store.store.named_graphs() if g != ontology)]
+    for g in graphs:
+        for q in store.store.quads_for_pattern(None, rdf_type, None, g):
             if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode):
                 out.append((q.subject.value, q.object.value))
     return out
@@ -229,7 +230,7 @@ def validate_store(store: TrialStore, *, owl: bool = True,
     """
     say = notify or (lambda _message: None)
     report = ValidationReport()
-    has_mesh = MESH_GRAPH in store.named_graphs()
+    has_mesh = store.has_graph(MESH_GRAPH)
     if not has_mesh:
         report.findings.append(Finding(
             "Warning", MESH_GRAPH,
