@@ -96,6 +96,44 @@ def test_supplementary_record_brings_its_descriptors(vocab: MeshVocabulary) -> N
     assert types == {MESHV + "SupplementaryConceptRecord"}
 
 
+def test_supplementary_record_rolls_up_through_its_mapped_descriptors(
+    vocab: MeshVocabulary,
+) -> None:
+    """NLM maps repaglinide (C072379) to Carbamates (D002219) and Piperidines (D010880): it rolls
+    up to itself, to both and to all their ancestors, so a trial linked to it is found under
+    Piperidines or Heterocyclic Compounds, 1-Ring (D006573)."""
+    quads = list(mesh_graph_quads(["C000072379"], vocab))
+    repaglinide = MESH + "C072379"
+    rolls = {q.object.value for q in quads
+             if q.subject.value == repaglinide and q.predicate == ROLLS_UP_TO}
+    mapped = {"D002219", "D010880"}
+    expected = {repaglinide} | {MESH + ui for ui in mapped}
+    for ui in mapped:
+        expected |= {MESH + a for a in vocab.ancestors(ui)}
+    assert rolls == expected
+    assert {MESH + "D010880", MESH + "D006573", MESH + "D002219"} <= rolls
+    assert MESH + "D006574" not in rolls  # Heterocyclic Compounds, 2-Ring: not an ancestor
+    # and it keeps its own label: rows list the record by name
+    labels = {q.object.value for q in quads if q.subject.value == repaglinide
+              and q.predicate.value.endswith("#label")}
+    assert labels == {"repaglinide"}
+    # every node it rolls up to is described (rolls up to itself) in the same graph
+    described = {q.subject.value for q in quads if q.predicate == ROLLS_UP_TO}
+    assert rolls <= described
+
+
+def test_layout_is_part_of_the_graph_digest() -> None:
+    """A store's MeSH graph built by an earlier trialkg (digest of the UIs only) is rebuilt."""
+    import hashlib
+
+    from trialkg.mesh.graph import mesh_graph_digest
+
+    uis = ["C072379", "D018223"]
+    before = hashlib.sha256(" ".join(uis).encode()).hexdigest()[:32]
+    assert mesh_graph_digest(uis) != before
+    assert mesh_graph_digest(uis) == mesh_graph_digest(list(reversed(uis)))
+
+
 def test_unknown_descriptor_only_rolls_up_to_itself(vocab: MeshVocabulary) -> None:
     quads = list(mesh_graph_quads(["D018290"], vocab))  # in MeSH 2015, not in 2025
     node = ox.NamedNode(MESH + "D018290")

@@ -199,6 +199,27 @@ def test_intervention_kind_stays_in_drugs(interventions: Linker, linker: Linker)
     assert uis(interventions, "Fluorescein") == {"D019793"}
 
 
+def test_intervention_kind_leaves_out_dosage_forms(interventions: Linker, linker: Linker) -> None:
+    """A descriptor MeSH files only under Dosage Forms (D26.255) is the form a drug comes in:
+    "Placebo Tablet" names no drug (every branch gives Tablets), "Hydroxychloroquine tablets"
+    the drug alone; one filed elsewhere too still links."""
+    assert "D013607" in uis(linker, "Placebo Tablet")  # Tablets (and Placebos)
+    assert uis(interventions, "Placebo Tablet") == set()
+    assert uis(interventions, "Placebo capsules") == set()
+    assert uis(interventions, "Hydroxychloroquine tablets") == {"D006886"}
+    assert uis(interventions, "Fat emulsion, intravenous") == {"D005217"}  # also D27.505
+    assert uis(Linker(linker.vocab, kind="any"), "Tablets") == set()
+
+
+def test_intervention_kind_takes_no_abbreviations(interventions: Linker, linker: Linker) -> None:
+    """Upper-case words in drug names are code names and targets, not abbreviations:
+    "FGFR" is the target of an inhibitor, not the drug (Receptors, Fibroblast Growth Factor)."""
+    assert uis(linker, "FGFR Inhibitor AZD4547") == {"D017468"}
+    assert uis(interventions, "FGFR Inhibitor AZD4547") == set()
+    # a condition's abbreviation still links, in the condition and any kinds
+    assert uis(Linker(linker.vocab, kind="any"), "NSCLC") == {"D002289"}
+
+
 @pytest.mark.parametrize("name", ["Gleevec", "Glivec", "STI571", "STI-571", "imatinib"])
 def test_brand_and_code_names(interventions: Linker, name: str) -> None:
     assert uis(interventions, name) == {"D000068877"}

@@ -102,12 +102,16 @@ def test_judged_set_covers_every_condition_string(judged: dict[str, float]) -> N
 
 def test_judged_figures_both_halves(judged: dict[str, float]) -> None:
     """Measured: conditions A 0.954 / 0.906, B 0.940 / 0.848; interventions A 0.957 / 0.918,
-    B 0.930 / 0.892 (precision / recall against the judgements)."""
+    B 0.957 / 0.892 (precision / recall against the judgements); interventions strictly
+    against the registry's lists A 0.698 / 0.552, B 0.831 / 0.646 (0.649 and 0.780 before
+    dosage forms and abbreviations left the intervention kind)."""
     for half in ("A", "B"):
         assert judged[f"condition_{half}_jp"] >= 0.93
         assert judged[f"condition_{half}_jr"] >= 0.84
         assert judged[f"intervention_{half}_jp"] >= 0.92
         assert judged[f"intervention_{half}_jr"] >= 0.88
+    assert judged["intervention_A_rp"] >= 0.69 and judged["intervention_B_rp"] >= 0.82
+    assert judged["intervention_A_rr"] >= 0.55 and judged["intervention_B_rr"] >= 0.64
     # the linker beats the registry's own mapping judged by the same rules, on precision
     assert judged["condition_all_jp"] > judged["condition_all_op"] + 0.2
 
@@ -115,3 +119,9 @@ def test_judged_figures_both_halves(judged: dict[str, float]) -> None:
 @pytest.mark.xfail(strict=True, reason="issue 17 targets (P>=0.95, R>=0.90) not reached on B")
 def test_issue_17_condition_target(judged: dict[str, float]) -> None:
     assert judged["condition_B_jp"] >= 0.95 and judged["condition_B_jr"] >= 0.90
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17 intervention targets (strict P>=0.92, R>=0.75) "
+                   "not reached: the registry adds classes and lacks correct links (README)")
+def test_issue_17_intervention_target(judged: dict[str, float]) -> None:
+    assert judged["intervention_B_rp"] >= 0.92 and judged["intervention_B_rr"] >= 0.75

@@ -34,7 +34,8 @@ KIND_OPTION = click.option(
     show_default=True,
     help="What the strings name: condition (diseases C, behaviour F01, mental disorders "
          "F03), intervention (chemicals and drugs D, not those MeSH also files as techniques, "
-         "such as Placebos), any (either), all (every branch).")
+         "such as Placebos, or only as dosage forms, such as Tablets; no abbreviations), any "
+         "(either), all (every branch).")
 
 
 @mesh.command()

@@ -10,10 +10,14 @@ predicates, so queries written against NLM's SPARQL endpoint work here too:
   ``meshv:broaderDescriptor``;
 * supplementary records (``C…``): ``rdf:type meshv:SCR_<kind>`` when the source says the kind,
   else ``meshv:SupplementaryConceptRecord``; ``rdfs:label``, ``meshv:identifier`` and
-  ``meshv:mappedTo`` for each descriptor they map to (which is then included);
-* ``tkg:rollsUpTo``: the reflexive-transitive closure of ``meshv:broaderDescriptor``, so that
-  "trials about X or anything narrower" is the join
-  ``?trial tkg:conditionMesh ?m . ?m tkg:rollsUpTo mesh:X``;
+  ``meshv:mappedTo`` for each descriptor they map to (NLM's "heading mapped to", which is then
+  included);
+* ``tkg:rollsUpTo``: the reflexive-transitive closure of ``meshv:broaderDescriptor`` and of
+  ``meshv:mappedTo``: a descriptor rolls up to itself and every ancestor, a supplementary
+  record to itself, the descriptors it maps to and all their ancestors. So "trials about X or
+  anything narrower" is the join ``?trial tkg:conditionMesh ?m . ?m tkg:rollsUpTo mesh:X``,
+  and a trial linked only to a supplementary record (a drug NLM keeps as one) is found under
+  the chemical or class its record maps to;
 * the release: ``<https://w3id.org/trialkg/graph/mesh> owl:versionInfo "2025"``.
 
 No blank nodes; quads come out sorted, so the same UIs give the same output.
@@ -21,6 +25,7 @@ No blank nodes; quads come out sorted, so the same UIs give the same output.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 
 from pyoxigraph import Literal, NamedNode, Quad
@@ -30,7 +35,7 @@ from trialkg.iris import MESH, MESHV, OWL, RDF, RDFS, TKG, graph_iri, normalise_
 from trialkg.mesh.model import SupplementaryRecord
 from trialkg.mesh.vocabulary import MeshVocabulary
 
-__all__ = ["MESH_GRAPH", "ROLLS_UP_TO", "mesh_graph_quads"]
+__all__ = ["GRAPH_LAYOUT", "MESH_GRAPH", "ROLLS_UP_TO", "mesh_graph_digest", "mesh_graph_quads"]
 
 MESH_GRAPH = NamedNode(graph_iri("mesh"))
 ROLLS_UP_TO = NamedNode(TKG + "rollsUpTo")
@@ -46,6 +51,22 @@ _MAPPED_TO = NamedNode(MESHV + "mappedTo")
 _TOPICAL = NamedNode(MESHV + "TopicalDescriptor")
 _SCR = NamedNode(MESHV + "SupplementaryConceptRecord")
 _VERSION_INFO = NamedNode(OWL + "versionInfo")
+
+#: Bump when the quads made for the same UIs change, so that a store's MeSH graph built by
+#: an earlier trialkg is rebuilt (2: supplementary records roll up through their mapped
+#: descriptors).
+GRAPH_LAYOUT = "2"
+
+
+def mesh_graph_digest(uis: Iterable[str]) -> str:
+    """A digest of the used UIs (normalised, sorted) and of :data:`GRAPH_LAYOUT`: the MeSH graph
+    of a store is rebuilt when it changes.
+
+    >>> mesh_graph_digest(["D018223", "C000002"]) == mesh_graph_digest(["C000002", "D018223"])
+    True
+    """
+    text = " ".join([f"layout-{GRAPH_LAYOUT}", *sorted(uis)])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _en(text: str) -> Literal:
@@ -79,7 +100,8 @@ def mesh_graph_quads(uis: Iterable[str], vocab: MeshVocabulary) -> Iterator[Quad
 
     A descriptor UI the vocabulary does not know gets only its reflexive ``tkg:rollsUpTo``
     (so a query for exactly that UI still finds it); ``trialkg mesh enrich`` fetches the rest.
-    Unknown supplementary UIs are skipped.
+    Unknown supplementary UIs are skipped. A supplementary record rolls up to itself, to the
+    descriptors it maps to and to their ancestors.
 
     >>> from trialkg.mesh.model import Descriptor
     >>> vocab = MeshVocabulary([Descriptor("D009369", "Neoplasms", (), ("C04",)),
@@ -126,7 +148,10 @@ def mesh_graph_quads(uis: Iterable[str], vocab: MeshVocabulary) -> Iterator[Quad
         add(node, _IDENTIFIER, Literal(ui))
         if record.name:
             add(node, _LABEL, _en(record.name))
+        add(node, ROLLS_UP_TO, node)
         for target in record.mapped_to:
             add(node, _MAPPED_TO, NamedNode(MESH + target))
+            for up in {target} | vocab.ancestors(target):
+                add(node, ROLLS_UP_TO, NamedNode(MESH + up))
     add(g, _VERSION_INFO, Literal(vocab.version))
     yield from sorted(quads, key=str)

@@ -333,6 +333,8 @@ class Linker:
                     hits.append(_Hit(i, j, ui, "exact" if j - i == n else "partial"))
                     if not self._nested:
                         break  # the longest match starting at i
+            if not self.kind.abbreviations:
+                continue
             original = text[spans[i][0] : spans[i][1]]
             if original in self._abbreviations:
                 hits.append(_Hit(i, i + 1, self._abbreviations[original], "abbreviation"))

@@ -3,12 +3,11 @@
 The graph holds every MeSH descriptor the studies (and evidence records) link to, directly or
 as a registry ancestor, plus all their ancestors, with NLM's vocabulary and the materialised
 ``tkg:rollsUpTo`` closure that makes roll-up queries a join. It is rebuilt only when the set of
-used identifiers changed (a digest of that set is kept on the graph).
+used identifiers (or the layout of the graph made for them) changed: a digest of both is kept
+on the graph.
 """
 
 from __future__ import annotations
-
-import hashlib
 
 import pyoxigraph as ox
 
@@ -54,9 +53,10 @@ def used_mesh_ids(store: TrialStore) -> list[str]:
 def refresh_mesh_graph(store: TrialStore, *, force: bool = False) -> bool:
     """Rebuild the MeSH graph if the used identifiers changed; True when it was rebuilt."""
     from trialkg.mesh import load_vocabulary, mesh_graph_quads
+    from trialkg.mesh.graph import mesh_graph_digest
 
     uis = used_mesh_ids(store)
-    digest = hashlib.sha256(" ".join(uis).encode()).hexdigest()[:32]
+    digest = mesh_graph_digest(uis)  # also changes when the graph's layout does
     graph = ox.NamedNode(MESH_GRAPH)
     if not force:
         for q in store.store.quads_for_pattern(graph, _USED_DIGEST, None, graph):
