@@ -131,7 +131,8 @@ def _old_layout_store(path: Path) -> None:
     store.close()
 
 
-def test_a_store_of_the_old_layout_is_upgraded_by_the_next_write(tmp_path: Path) -> None:
+def test_a_store_of_the_old_layout_is_upgraded_by_the_next_write(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     where = tmp_path / "store"
     _old_layout_store(where)
     with pytest.raises(StoreError, match="layout of an earlier trialkg"):
@@ -141,6 +142,7 @@ def test_a_store_of_the_old_layout_is_upgraded_by_the_next_write(tmp_path: Path)
     assert cli.returncode != 0 and "Traceback" not in cli.stderr
     assert "layout of an earlier trialkg" in cli.stderr and len(cli.stderr.splitlines()) == 1
     with TrialStore.open(where) as store:  # a writer moves the study into the default graph
+        assert "upgrading the store" in capsys.readouterr().err
         assert store.study_ids() == ["NCT99000104"]
         assert not store.store.contains_named_graph(ox.NamedNode(GRAPH + "study/NCT99000104"))
     reader = TrialStore.open(where, read_only=True)

@@ -187,3 +187,35 @@ def test_text_parameter_binds_the_matching_trials() -> None:
     assert trials == {"NCT00122473", "EORTC-62027"}
     none = list(run_stored(library.get("trials-matching"), {"text": "zzzz"}, executor))
     assert none == []
+
+
+def test_rows_made_while_mapping_equal_rows_read_from_the_store(ctgov_v2_dir: Path) -> None:
+    """A new study is indexed from the triples its mapping emits (the ingest does not read
+    it back): for every API v2 record of ../shared, that row equals the one read from a
+    store holding the record, and the one read from the N-Quads text a worker sends."""
+    import pyoxigraph as ox
+
+    from trialkg.model import Study
+    from trialkg.sources import read_paths
+    from trialkg.store import Prepared, prepare_record, record_key
+    from trialkg.store.search.index import trial_text, written_text
+
+    studies = [s for s in read_paths([ctgov_v2_dir]) if isinstance(s, Study)]
+    compared = 0
+    for study in studies[:40]:
+        graph, version = record_key(study)
+        prepared = prepare_record(study, graph, version, (None, None), text=True)
+        assert isinstance(prepared, Prepared) and prepared.trial is not None
+        store = TrialStore.memory()  # this record alone: no other graph describes the trial
+        store.ingest([study])
+        trial = ox.NamedNode(prepared.trial)
+        assert isinstance(prepared.quads, bytes)
+        assert prepared.row == trial_text(store.store, trial) == written_text(
+            trial, prepared.quads), graph
+        compared += 1
+    assert compared == min(40, len(studies)) >= 20
+    # a fact a person can check in the record: NCT04267848's title is in its row
+    row = next(prepare_record(s, *record_key(s), (None, None)) for s in studies
+               if s.trial_id == "NCT04267848")
+    assert isinstance(row, Prepared) and row.row is not None and row.row[0] == "NCT04267848"
+    assert row.row[1].startswith("Testing the Addition of a Type of Drug Called Immunotherapy")

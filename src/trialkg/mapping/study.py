@@ -75,7 +75,8 @@ __all__ = [
     "study_text",
 ]
 
-TriplesSink = Callable[[NamedNode, list[Term3]], None]
+#: Called with a study's trial, its own triples and the shared-entity triples it implies.
+TriplesSink = Callable[[NamedNode, list[Term3], list[Term3]], None]
 
 
 def study_quads(study: Study, *, ingested_at: str | None = None,
@@ -94,7 +95,7 @@ def study_quads_and_text(
     """:func:`study_quads`, and the same quads as N-Quads text (what ``serialize`` writes)."""
     graph, t, e = _emit(study)
     if sink is not None:
-        sink(t, e.triples)
+        sink(t, e.triples, e.shared)
     home = _home(graph)
     quads = list(dict.fromkeys([Quad(s, p, o, home) for s, p, o in e.triples]
                                + [Quad(s, p, o, _ENTITIES) for s, p, o in e.shared]))
@@ -119,7 +120,7 @@ def study_text(study: Study, *, ingested_at: str | None = None,
     """
     graph, t, e = _emit(study)
     if sink is not None:
-        sink(t, e.triples)
+        sink(t, e.triples, e.shared)
     home = _home(graph)
     own = " .\n" if isinstance(home, DefaultGraph) else f" {graph} .\n"
     shared = f" {_ENTITIES} .\n"

@@ -33,6 +33,7 @@ from trialkg.store.report import OLDER, UNCHANGED, IngestReport
 
 if TYPE_CHECKING:
     from trialkg.mapping.terms import Term3
+    from trialkg.store.search.index import IndexRow, Written
     from trialkg.store.summary import Counts, SummaryTally
 
 __all__ = ["Batch", "Prepared", "prepare_record", "record_key"]
@@ -58,6 +59,9 @@ class Prepared:
     #: (:func:`trialkg.store.summary.contribution` of its triples); None for evidence
     trial: str | None = None
     counts: Counts | None = None
+    #: the study's full-text index row, made from its triples as they were mapped
+    #: (:func:`trialkg.store.search.index.mapped_text`); None for evidence
+    row: IndexRow | None = None
 
 
 def record_key(item: Study | Evidence) -> tuple[str, str | None]:
@@ -92,12 +96,15 @@ def prepare_record(
         if version < stored_version:  # ISO dates compare as text
             return OLDER
     quads: list[ox.Quad] | bytes
-    counted: list[tuple[str, Counts]] = []  # a study's trial, and what it adds to the summary
+    # a study's trial, what it adds to the summary and its index row
+    counted: list[tuple[str, Counts, IndexRow | None]] = []
 
-    def count_trial(trial: ox.NamedNode, triples: list[Term3]) -> None:
+    def count_trial(trial: ox.NamedNode, triples: list[Term3], shared: list[Term3]) -> None:
+        from trialkg.store.search.index import mapped_text
         from trialkg.store.summary import contribution, trial_facts
 
-        counted.append((trial.value, contribution(trial_facts(trial.value, triples))))
+        counted.append((trial.value, contribution(trial_facts(trial.value, triples)),
+                        mapped_text(trial, triples + shared)))
 
     try:
         if isinstance(item, Evidence):
@@ -122,9 +129,9 @@ def prepare_record(
         stored_as = date_literal(item.version).value if item.version else None
     else:  # evidence links MeSH its own way (the MeSH refresh decides); it has no version
         mesh, stored_as = {_ANY_MESH}, None
-    trial, counts = counted[0] if counted else (None, None)
+    trial, counts, row = counted[0] if counted else (None, None, None)
     return Prepared(graph, stored_digest is None, quads, count, stored_as, digest, mesh, trial,
-                    counts)
+                    counts, row)
 
 
 class Batch:
@@ -149,13 +156,15 @@ class Batch:
         self.mesh_ids: set[str] = set()
         #: graph → (trial, what its record adds to the summary) for the study records
         self.trials: dict[str, tuple[str, Counts | None]] = {}
+        #: graph → the study's index row, when its mapping made one
+        self.rows: dict[str, IndexRow] = {}
 
     def __contains__(self, graph: str) -> bool:
         return graph in self.counts
 
     def add(self, graph: str, new: bool, quads: list[ox.Quad] | bytes, count: int,
             mesh_ids: Iterable[str], trial: str | None = None,
-            counts: Counts | None = None) -> None:
+            counts: Counts | None = None, row: IndexRow | None = None) -> None:
         """Add one record (the caller commits first if its graph is pending already).
 
         The batch is committed first if this record would take it over ``max_quads``
@@ -171,6 +180,8 @@ class Batch:
         self.mesh_ids.update(mesh_ids)
         if trial is not None:
             self.trials[graph] = (trial, counts)
+            if row is not None:
+                self.rows[graph] = row
         if (len(self.counts) >= self.size or self.quads >= self.max_quads
                 or self.replaced_quads >= REPLACE_QUADS):
             self.commit()
@@ -211,10 +222,19 @@ class Batch:
         trials = [trial for trial, _ in self.trials.values()]
         if trials:
             self.store.index_before_write()
-            # New studies from a worker come as N-Quads text: their index rows are read from
-            # it (~1 ms a study), not from the store (several ms a study after bulk loads).
-            written = {trial: data for graph, (trial, _) in self.trials.items()
-                       if isinstance(data := self.new.get(graph), bytes)}
+            # A new study is indexed from the row made as it was mapped, or from the N-Quads
+            # text a worker sent (~0.5 ms a study), not from the store (several ms a study
+            # after bulk loads).
+            written: dict[str, Written] = {}
+            for graph, (trial, _) in self.trials.items():
+                data = self.new.get(graph)
+                if data is None:
+                    continue
+                row = self.rows.get(graph)
+                if row is not None:
+                    written[trial] = row
+                elif isinstance(data, bytes):
+                    written[trial] = data
         if self.new:
             parts = list(self.new.values())
             count = sum(self.counts[g] for g in self.new)
@@ -237,6 +257,7 @@ class Batch:
 
     def discard(self) -> None:
         self.trials.clear()
+        self.rows.clear()
         self.new.clear()
         self.changed.clear()
         self.counts.clear()

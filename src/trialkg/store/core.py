@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -59,7 +59,7 @@ from trialkg.store.records import (
 from trialkg.store.report import IngestReport
 
 if TYPE_CHECKING:
-    from trialkg.store.search.index import TextIndex
+    from trialkg.store.search.index import TextIndex, Written
 
 __all__ = [
     "BATCH_QUADS",
@@ -217,7 +217,11 @@ class StoreCore:
         lock.acquire(wait=wait)
         try:
             store = _open_rocksdb(where, wait)
-            upgrade_layout(store)  # an earlier trialkg's store: studies as named graphs
+            if next(old_layout_graphs(store), None) is not None:
+                print(f"upgrading the store at {where}: study records move from named graphs "
+                      "to the default graph (once; about as long as an ingest of them)",
+                      file=sys.stderr)
+                upgrade_layout(store)
             return cls(store, where, lock=lock)
         except BaseException:
             lock.release()
@@ -338,7 +342,7 @@ class StoreCore:
         self.text_index = before_write(self.store, self.path, self.text_index)
 
     def index_after_write(self, trials: Iterable[str],
-                          written: Mapping[str, Sequence[ox.Quad] | bytes] | None = None,
+                          written: Mapping[str, Written] | None = None,
                           ) -> None:
         """After the commit: the index rows of these trials (IRIs) are read again, from the
         quads just ``written`` for a new study (trial IRI -> its record's quads), else from

@@ -70,7 +70,7 @@ class TrialStore(StoreCore):
                 outcome = prepare_record(item, graph, version, self._stored_version(graph))
                 if isinstance(outcome, Prepared):
                     batch.add(outcome.graph, outcome.new, outcome.quads, outcome.count,
-                              outcome.mesh_ids, outcome.trial, outcome.counts)
+                              outcome.mesh_ids, outcome.trial, outcome.counts, outcome.row)
                 else:
                     report.count(outcome)
             batch.commit()

@@ -147,10 +147,10 @@ def ingest_files(
                 if on_record is not None:
                     on_record()
                 if kind == "write":
-                    _, graph, new, data, count, mesh_ids, trial, counts = message
+                    _, graph, new, data, count, mesh_ids, trial, counts, row = message
                     if graph in batch:  # the same study twice in one batch
                         batch.commit()
-                    batch.add(graph, new, data, count, mesh_ids, trial, counts)
+                    batch.add(graph, new, data, count, mesh_ids, trial, counts, row)
                 elif kind == "error":
                     report.count(RecordError(message[1]))
                 else:
@@ -330,8 +330,8 @@ def _work(files: list[str], known: dict[str, tuple[str | None, str | None]],
                 if not isinstance(data, bytes):
                     data = serialize(data, format=RdfFormat.N_QUADS) or b""
                 sender.send(("write", graph, outcome.new, data, outcome.count,
-                             sorted(outcome.mesh_ids), outcome.trial, outcome.counts),
-                            len(data))
+                             sorted(outcome.mesh_ids), outcome.trial, outcome.counts,
+                             outcome.row), len(data))
             elif isinstance(outcome, RecordError):
                 sender.send(("error", str(outcome)))
             else:

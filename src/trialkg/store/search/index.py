@@ -42,7 +42,8 @@ from trialkg.exceptions import SearchError
 from trialkg.iris import TKG
 from trialkg.store.search.syntax import FIELDS, to_fts
 
-__all__ = ["FRESH", "INDEX_FILE", "STALE", "Hit", "TextIndex", "trial_text", "written_text"]
+__all__ = ["FRESH", "INDEX_FILE", "STALE", "Hit", "IndexRow", "TextIndex", "Written", "mapped_text",
+           "trial_text", "written_text"]
 
 #: The index file's name in the store directory.
 INDEX_FILE = "search.sqlite"
@@ -101,6 +102,10 @@ class Hit:
 
 #: (predicate, object) pairs of a subject, for one predicate or all (None).
 Lookup = Callable[[ox.NamedNode, "ox.NamedNode | None"], Iterable[tuple[Any, Any]]]
+#: A trial's index row: its id, display title and the text of each field.
+IndexRow = tuple[str, str, list[str]]
+#: What a new study is indexed from: its record's quads, their N-Quads text, or its row.
+Written = Sequence[ox.Quad] | bytes | IndexRow
 
 
 def trial_text(store: ox.Store, trial: ox.NamedNode) -> tuple[str, str, list[str]] | None:
@@ -140,9 +145,16 @@ def written_text(trial: ox.NamedNode, quads: Sequence[ox.Quad] | bytes
     without reading the store back."""
     if isinstance(quads, bytes):  # only the few lines wanted are parsed
         quads = list(ox.parse(_wanted_lines(quads), format=ox.RdfFormat.N_QUADS))
+    return mapped_text(trial, ((q.subject, q.predicate, q.object) for q in quads))
+
+
+def mapped_text(trial: ox.NamedNode, triples: Iterable[tuple[Any, Any, Any]]
+                ) -> tuple[str, str, list[str]] | None:
+    """The same as :func:`trial_text`, from the triples (subject, predicate, object) a
+    record's mapping emits: what an ingest worker indexes a study from, as it maps it."""
     by_subject: dict[Any, list[tuple[Any, Any]]] = {}
-    for q in quads:
-        by_subject.setdefault(q.subject, []).append((q.predicate, q.object))
+    for s, p, o in triples:
+        by_subject.setdefault(s, []).append((p, o))
 
     def lookup(subject: ox.NamedNode, predicate: ox.NamedNode | None
                ) -> Iterable[tuple[Any, Any]]:
@@ -246,18 +258,21 @@ class TextIndex:
     # --- writing -------------------------------------------------------------------
 
     def refresh(self, store: ox.Store, trials: Iterable[str],
-                written: Mapping[str, Sequence[ox.Quad] | bytes] | None = None) -> int:
+                written: Mapping[str, Written] | None = None) -> int:
         """Re-read the given trials (IRIs): rows of those still in the store are replaced,
         the others dropped; then the index is marked fresh. One transaction. A trial new to
-        the index whose record's quads are in ``written`` (a batch of new studies) is read
-        from those; any other from the store (a trial other graphs describe too). Returns how
-        many trials are indexed now of those given."""
+        the index whose record's quads (or the row :func:`mapped_text` made of them) are in
+        ``written`` (a batch of new studies) is read from those; any other from the store
+        (a trial other graphs describe too). Returns how many trials are indexed now of
+        those given."""
         written = written or {}
         rows = []
         for iri in dict.fromkeys(trials):
             node = ox.NamedNode(iri)
             if iri in written and not self._has(iri):
-                rows.append((iri, written_text(node, written[iri])))
+                given = written[iri]
+                rows.append((iri, given if isinstance(given, tuple)
+                             else written_text(node, given)))
             else:
                 rows.append((iri, trial_text(store, node)))
         with self._transaction():
