@@ -2,7 +2,8 @@
 
 Output is deterministic: the same store content gives a byte-identical file (small exports
 are sorted with canonical blank nodes; large ones stream in Oxigraph's order, see
-:data:`SORT_LIMIT`). Triple formats (Turtle, N-Triples, JSON-LD, RDF/XML) carry the union of
+:data:`SORT_LIMIT`, and a large Turtle or N-Triples export of the whole store is written by
+Oxigraph graph by graph). Triple formats (Turtle, N-Triples, JSON-LD, RDF/XML) carry the union of
 the chosen graphs; quad formats (N-Quads, TriG) keep every named graph. Files are written to a
 temporary file beside the target and renamed, so a failed export never leaves half a file.
 """
@@ -76,13 +77,37 @@ def _graph_quads(store: TrialStore, graphs: list[str] | None) -> Iterator[ox.Qua
         yield from quads
 
 
+#: Triple formats whose documents can be concatenated into one (a Turtle document may bind
+#: prefixes anywhere): a large export of the whole store writes them graph by graph.
+_CONCATENABLE = ("turtle", "ntriples")
+
+
+def _dump_graphs(store: TrialStore, fmt: RdfFormatInfo, output: IO[bytes],
+                 prefixes: dict[str, str] | None) -> None:
+    """The union of every graph, written by Oxigraph graph by graph without a Python object
+    per triple: the default graph (the study records, nearly all of a large store), then each
+    named graph, each with its own sorted prefix header. A triple in two graphs is written
+    twice, which changes nothing in the graph a parser reads."""
+    named = sorted((g for g in store.store.named_graphs() if isinstance(g, ox.NamedNode)),
+                   key=lambda g: g.value)
+    parts: list[ox.DefaultGraph | ox.NamedNode] = [ox.DefaultGraph(), *named]
+    for part in parts:
+        header = _SortedPrefixes(output)
+        store.store.dump(cast(IO[bytes], header), fmt.rdf_format, from_graph=part,
+                         prefixes=prefixes)
+        header.close()
+
+
 def export(
     store: TrialStore, fmt: RdfFormatInfo, output: IO[bytes], graphs: list[str] | None = None
 ) -> None:
     """Serialise the store (or the named ``graphs``) to a binary stream."""
+    prefixes = PREFIXES if fmt.name in ("turtle", "trig", "rdfxml", "jsonld") else None
+    if graphs is None and fmt.name in _CONCATENABLE and len(store) > SORT_LIMIT:
+        _dump_graphs(store, fmt, output, prefixes)
+        return
     data: Iterable[ox.Triple] | Iterable[ox.Quad]
     data = _graph_quads(store, graphs) if fmt.has_graphs else _union_triples(store, graphs)
-    prefixes = PREFIXES if fmt.name in ("turtle", "trig", "rdfxml", "jsonld") else None
     if fmt.name in ("turtle", "trig"):
         # pyoxigraph writes the @prefix lines in hash-map order: sort them ourselves.
         header = _SortedPrefixes(output)
