@@ -5,22 +5,23 @@
 For each corpus size (made by make_corpus.py when missing) it measures, in one run:
 
 * **parse**: the same JSON Lines merely parsed with orjson (in this process);
-* **ingest**: ``trialkg ingest`` into a fresh store, in a subprocess: wall time and peak RSS
-  (from ``os.wait4``'s resource usage of that child);
+* **ingest**: ``trialkg ingest`` into a fresh store, in a subprocess: wall time, CPU time
+  (user + system, its worker included) and peak RSS (from ``os.wait4``'s resource usage);
 * **re-ingest**: the same files again (every study unchanged: the skip path);
 * **add / remove**: 100 more studies (the corpus' first 100 under other NCT ids) ingested into
   the full store, then removed with ``trialkg remove``: what a small update of a large store
   costs, its summary counts included (the store is back to the corpus afterwards);
-* **floor**: the same quads bulk-loaded by Oxigraph from an N-Quads file into a fresh store
-  (``Store.bulk_load``, in a subprocess) — what any loader of these triples pays. That store
-  replaces the ingested one (the same quads), so the export and queries below run on it and
-  a run never holds two stores on disk;
-* **export**: ``trialkg export`` to Turtle;
+* **export**: ``trialkg export`` to Turtle, of the ingested store;
 * **queries**: median latency of every stored query in ``queries/`` over ``--repeat`` runs,
   with the parameters of its ``#+ example:`` line (a trial id becomes the corpus' first
   trial) and the defaults of the others, and once more without parameters when it has no
   required one (``sites-by-country (no parameters)``: every trial); a query with a required
-  parameter and no example value is reported as skipped.
+  parameter and no example value is reported as skipped;
+* **floor**, last: the same quads dumped as N-Quads (timed: Oxigraph's own dump) and
+  bulk-loaded by Oxigraph into a fresh store (``Store.bulk_load``, in a subprocess, wall and
+  CPU time) — what any loader of these triples pays. That store replaces the ingested one, so
+  a run never holds two stores on disk; nothing is read from it, because a store made by one
+  bulk load of millions of quads reads several times slower than an ingested one.
 
 Each finished step is recorded in ``--work/SIZE/result.json`` and the table is rewritten after
 each size, so a run of hours can be stopped and taken up again with ``--resume`` (same commit;
@@ -54,6 +55,8 @@ class Run:
     seconds: float
     peak_rss_mb: float
     stderr: str
+    #: user + system CPU seconds of the child and the children it waited for (the worker)
+    cpu_s: float = 0.0
 
 
 @dataclass
@@ -67,6 +70,7 @@ class SizeResult:
     store_mb: float = 0.0
     nquads_s: float = 0.0
     floor_s: float = 0.0
+    floor_cpu_s: float = 0.0
     turtle: Run | None = None
     add: Run | None = None
     remove: Run | None = None
@@ -88,7 +92,7 @@ def timed(cmd: list[str]) -> Run:
     seconds = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err}")
-    return Run(seconds, usage.ru_maxrss / 1024, err)
+    return Run(seconds, usage.ru_maxrss / 1024, err, usage.ru_utime + usage.ru_stime)
 
 
 def trialkg(*args: str) -> list[str]:
@@ -356,7 +360,7 @@ def run_size(size: int, args: argparse.Namespace) -> SizeResult:
         subprocess.run(["rm", "-rf", str(store)], check=True)
         result.ingest = timed(trialkg("ingest", "--store", str(store), "--no-progress",
                                       str(corpus)))
-        log(f"ingest: {result.ingest.seconds:.1f} s, peak RSS "
+        log(f"ingest: {result.ingest.seconds:.1f} s ({result.ingest.cpu_s:.1f} s CPU), peak RSS "
             f"{result.ingest.peak_rss_mb:,.0f} MiB; {result.ingest.stderr.strip()}")
         m = re.search(r"([\d,]+) triples written", result.ingest.stderr)
         result.triples = int(m.group(1).replace(",", "")) if m else 0
@@ -378,22 +382,6 @@ def run_size(size: int, args: argparse.Namespace) -> SizeResult:
             f"{result.remove.seconds:.1f} s; {result.add.stderr.strip()}")
         finished("increment")
 
-    # The floor: the same quads, dumped as N-Quads, bulk-loaded into a fresh store. The
-    # ingested store is removed first and the floor store takes its place (same quads), so a
-    # 100k run needs room for one store and one N-Quads file at a time, not two stores.
-    if "dump" not in done:
-        nq.unlink(missing_ok=True)
-        result.nquads_s = timed([sys.executable, "-c", DUMP, str(store), str(nq)]).seconds
-        log(f"N-Quads dump: {result.nquads_s:.1f} s")
-        finished("dump")
-    if "floor" not in done:
-        subprocess.run(["rm", "-rf", str(store)], check=True)
-        floor = timed([sys.executable, "-c", FLOOR, str(store), str(nq)])
-        result.floor_s = floor.seconds
-        log(f"floor bulk load: {result.floor_s:.1f} s")
-        finished("floor")
-    nq.unlink(missing_ok=True)
-
     if "turtle" not in done:
         ttl.unlink(missing_ok=True)
         result.turtle = timed(trialkg("export", "--store", str(store), "-o", str(ttl)))
@@ -407,6 +395,25 @@ def run_size(size: int, args: argparse.Namespace) -> SizeResult:
             log(f"query {name}: {kind}, "
                 + (f"{seconds * 1000:,.1f} ms, {rows} rows" if seconds is not None else "-"))
         finished("queries")
+
+    # The floor, last: the same quads, dumped as N-Quads, bulk-loaded into a fresh store. The
+    # ingested store is removed first and the floor store takes its place (same quads), so a
+    # 100k run needs room for one store and one N-Quads file at a time, not two stores. The
+    # export and queries ran before, on the ingested store (a user's store): reads of a store
+    # made by one bulk load of 31M quads are several times slower (its 140 files all overlap
+    # every key, see benchmarks/store-write.md).
+    if "dump" not in done:
+        nq.unlink(missing_ok=True)
+        result.nquads_s = timed([sys.executable, "-c", DUMP, str(store), str(nq)]).seconds
+        log(f"N-Quads dump: {result.nquads_s:.1f} s")
+        finished("dump")
+    if "floor" not in done:
+        subprocess.run(["rm", "-rf", str(store)], check=True)
+        floor = timed([sys.executable, "-c", FLOOR, str(store), str(nq)])
+        result.floor_s, result.floor_cpu_s = floor.seconds, floor.cpu_s
+        log(f"floor bulk load: {result.floor_s:.1f} s ({floor.cpu_s:.1f} s CPU)")
+        finished("floor")
+    nq.unlink(missing_ok=True)
     return result
 
 
@@ -455,10 +462,12 @@ def render(results: list[SizeResult], args: argparse.Namespace) -> str:
         "same quads in the same run.",
         "",
         "| studies | triples/study | JSON kB/study | corpus MB | triples | parse s | ingest s "
-        "| studies/s | peak RSS MiB | ingest / floor | floor bulk load s "
+        "| studies/s | peak RSS MiB | ingest / floor | floor bulk load s | ingest CPU s "
+        "| floor CPU s "
         "| re-ingest (unchanged) s | add 100 s | remove 100 s | store MB | N-Quads dump s "
         "| Turtle export s |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "---:|---:|",
     ]
     for r in results:
         assert r.ingest and r.turtle
@@ -468,11 +477,16 @@ def render(results: list[SizeResult], args: argparse.Namespace) -> str:
             f"| {r.corpus_mb:,.0f} | {r.triples:,} | {r.parse_s:.1f} "
             f"| {r.ingest.seconds:.1f} | {r.size / r.ingest.seconds:,.0f} "
             f"| {r.ingest.peak_rss_mb:,.0f} | {ratio:.2f} | {r.floor_s:.1f} "
+            f"| {_cpu(r.ingest.cpu_s)} | {_cpu(r.floor_cpu_s)} "
             f"| {_seconds(r.reingest)} | {_seconds(r.add)} | {_seconds(r.remove)} "
             f"| {r.store_mb:,.0f} | {r.nquads_s:.1f} "
             f"| {r.turtle.seconds:.1f} |"
         )
     return "\n".join(lines) + "\n" + render_queries(results, args)
+
+
+def _cpu(seconds: float) -> str:
+    return f"{seconds:.1f}" if seconds else "-"  # not measured by runs before the column
 
 
 def _seconds(run: Run | None) -> str:

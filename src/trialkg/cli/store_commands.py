@@ -163,7 +163,7 @@ def graphs(names: tuple[str, ...], store_path: str | None, kinds: tuple[str, ...
 
     store = open_for_reading(store_path)
     chosen = resolve_graphs(store, names) if names else None
-    infos = store.graph_infos(chosen)
+    infos = store.graph_infos(chosen, kinds or None)
     if kinds:
         infos = [i for i in infos if i.kind in kinds]
     click.echo(render_graphs(infos, fmt), nl=False)

@@ -37,6 +37,7 @@ import pyoxigraph as ox
 from trialkg.exceptions import StoreError
 from trialkg.iris import (
     GRAPH,
+    PROV,
     STUDY_GRAPH_PREFIX,
     TKG,
     graph_iri,
@@ -138,28 +139,20 @@ def graph_kind(iri: str) -> str:
     return iri[len(GRAPH):].split("/", 1)[0] or "other"
 
 
-_GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+#: The named graphs' counts and provenance, for the graphs bound by a VALUES clause put
+#: first ({values}): Oxigraph then reads those graphs alone.
+_GRAPH_COUNTS = ("SELECT ?g (COUNT(*) AS ?n) WHERE {{ {values} GRAPH ?g {{ ?s ?p ?o }} }} "
+                 "GROUP BY ?g")
 _GRAPH_PROVENANCE = f"PREFIX tkg: <{TKG}>" + """
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
-SELECT ?g (SAMPLE(?v) AS ?version) (SAMPLE(?t) AS ?time) (SAMPLE(?f) AS ?file) WHERE {
-  GRAPH ?g {
-    { ?g tkg:recordVersion ?v } UNION { ?g prov:generatedAtTime ?t }
-    UNION { ?g tkg:sourceFile ?f } UNION { ?x owl:versionInfo ?v }
-  }
-} GROUP BY ?g
-"""
-
-#: The same, for the records kept in the default graph (the query's default graph is the
-#: store's own: no union).
-_DEFAULT_PROVENANCE = f"PREFIX tkg: <{TKG}>" + """
-PREFIX prov: <http://www.w3.org/ns/prov#>
-SELECT ?g ?version ?time ?file WHERE {
-  ?g tkg:recordDigest ?digest .
-  OPTIONAL { ?g tkg:recordVersion ?version }
-  OPTIONAL { ?g prov:generatedAtTime ?time }
-  OPTIONAL { ?g tkg:sourceFile ?file }
-}
+SELECT ?g (SAMPLE(?v) AS ?version) (SAMPLE(?t) AS ?time) (SAMPLE(?f) AS ?file) WHERE {{
+  {values}
+  GRAPH ?g {{
+    {{ ?g tkg:recordVersion ?v }} UNION {{ ?g prov:generatedAtTime ?t }}
+    UNION {{ ?g tkg:sourceFile ?f }} UNION {{ ?x owl:versionInfo ?v }}
+  }}
+}} GROUP BY ?g
 """
 
 _S = TypeVar("_S", bound="StoreCore")
@@ -414,30 +407,47 @@ class StoreCore:
 
     # --- reading ---------------------------------------------------------------------
 
-    def graph_infos(self, graphs: Iterable[str] | None = None) -> list[GraphInfo]:
-        """Every named graph (or the given ones) with kind, triples, version, time, source.
+    def graph_infos(self, graphs: Iterable[str] | None = None,
+                    kinds: Iterable[str] | None = None) -> list[GraphInfo]:
+        """Every graph (or the given ones, or those of the given kinds) with kind, triples,
+        version, ingest time and source file.
 
-        Two aggregate queries over the whole store, evaluated inside Oxigraph.
+        The named graphs are counted by one aggregate query inside Oxigraph; a study record
+        by reading what it owns (:mod:`trialkg.store.records`), so listing every study of a
+        large store reads the whole store.
         """
         wanted = set(graphs) if graphs is not None else None
+        kind_set = set(kinds) if kinds is not None else None
+        named = [g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)
+                 and (wanted is None or g.value in wanted)
+                 and (kind_set is None or graph_kind(g.value) in kind_set)]
+        values = "VALUES ?g { " + " ".join(f"<{g}>" for g in named) + " }"
         infos: dict[str, GraphInfo] = {}
-        for row in self._select(_GRAPH_COUNTS):
+        for row in self._select(_GRAPH_COUNTS.format(values=values)) if named else ():
             iri = lexical(row[0])
-            if wanted is None or iri in wanted:
-                infos[iri] = GraphInfo(iri, graph_kind(iri), int(lexical(row[1])))
-        defaults = (default_records(self.store) if wanted is None
-                    else [g for g in sorted(wanted) if in_default_graph(g)])
-        for iri in defaults:  # the study records: counted through what each record owns
-            n = sum(len(quads) for _, quads in owned_subjects(self.store, iri))
-            if n:
-                infos[iri] = GraphInfo(iri, graph_kind(iri), n)
-        for query in (_GRAPH_PROVENANCE, _DEFAULT_PROVENANCE):
-            for row in self._select(query):
-                info = infos.get(lexical(row[0]))
-                if info is not None and info.version is None and info.ingested is None:
-                    info.version = lexical(row[1]) if row[1] is not None else None
-                    info.ingested = lexical(row[2]) if row[2] is not None else None
-                    info.source = lexical(row[3]) if row[3] is not None else None
+            infos[iri] = GraphInfo(iri, graph_kind(iri), int(lexical(row[1])))
+        if kind_set is not None and "study" not in kind_set:
+            defaults = []  # counting a study record reads its triples: skip the unwanted
+        else:
+            defaults = (default_records(self.store) if wanted is None
+                        else [g for g in sorted(wanted) if in_default_graph(g)])
+        for row in self._select(_GRAPH_PROVENANCE.format(values=values)) if named else ():
+            info = infos.get(lexical(row[0]))
+            if info is not None:
+                info.version = lexical(row[1]) if row[1] is not None else None
+                info.ingested = lexical(row[2]) if row[2] is not None else None
+                info.source = lexical(row[3]) if row[3] is not None else None
+        for iri in defaults:  # a study record: counted through what it owns; its provenance
+            info = GraphInfo(iri, graph_kind(iri), 0)  # is on its first node, the record's
+            for node, quads in owned_subjects(self.store, iri):
+                info.triples += len(quads)
+                if node.value == iri:
+                    prov = {q.predicate.value: lexical(q.object) for q in quads}
+                    info.version = prov.get(TKG + "recordVersion")
+                    info.ingested = prov.get(PROV + "generatedAtTime")
+                    info.source = prov.get(TKG + "sourceFile")
+            if info.triples:
+                infos[iri] = info
         return [infos[k] for k in sorted(infos)]
 
     def _select(self, query: str) -> Iterator[ox.QuerySolution]:

@@ -87,12 +87,11 @@ def open_for_reading(store_path: str | Path | None) -> TrialStore:
 
 def resolve_graphs(store: TrialStore, names: Iterable[str]) -> list[str]:
     """Graph IRIs from full IRIs or short forms (``mesh``, ``study/NCT…``, ``NCT…``)."""
-    known = set(store.named_graphs())
     out = []
     for name in names:
         iri = name if "://" in name else GRAPH + (f"study/{name}" if name.startswith("NCT")
                                                   else name)
-        if iri not in known:
+        if not store.has_graph(iri):
             raise StoreError(f"no named graph {iri} in the store (see `trialkg graphs`)")
         out.append(iri)
     return out
