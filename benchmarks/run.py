@@ -400,8 +400,8 @@ def run_size(size: int, args: argparse.Namespace) -> SizeResult:
     # ingested store is removed first and the floor store takes its place (same quads), so a
     # 100k run needs room for one store and one N-Quads file at a time, not two stores. The
     # export and queries ran before, on the ingested store (a user's store): reads of a store
-    # made by one bulk load of 31M quads are several times slower (its 140 files all overlap
-    # every key, see benchmarks/store-write.md).
+    # made by one bulk load of 31M quads are several times slower (856 s against 270 s for
+    # the Turtle export at 100k; see benchmarks/store-write.md).
     if "dump" not in done:
         nq.unlink(missing_ok=True)
         result.nquads_s = timed([sys.executable, "-c", DUMP, str(store), str(nq)]).seconds
