@@ -152,7 +152,7 @@ def stats(store_path: str | None, fmt: str) -> None:
               help="table for people, json for tools.")
 def graphs(names: tuple[str, ...], store_path: str | None, kinds: tuple[str, ...],
            fmt: str) -> None:
-    """List the named graphs in the store with their versions.
+    """List the graphs in the store with their versions (each study record as a graph).
 
     One row per graph: IRI, kind, triples, record version (a study's
     versionHolder date, the ontology's owl:versionInfo), ingest time and source file.
