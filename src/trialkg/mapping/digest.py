@@ -14,7 +14,7 @@ from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFor
 
 from trialkg.iris import TKG, graph_iri
 
-__all__ = ["digest_of_quads", "ingest_time", "record_digest", "study_digest"]
+__all__ = ["digest_of_quads", "ingest_time", "record_digest", "study_digest", "triples_digest"]
 
 _ENTITIES = NamedNode(graph_iri("entities"))  # store.ENTITIES_GRAPH
 
@@ -64,6 +64,22 @@ def study_digest(count: int, text: bytes, graph: NamedNode | DefaultGraph) -> st
             return None
         cut = text.replace(own, b"\n").replace(_ENTITIES_SUFFIX, b"\n").splitlines()
     return hashlib.sha256(b"\n".join(sorted(cut))).hexdigest()[:32]
+
+
+def triples_digest(lines: list[str]) -> str:
+    """:func:`record_digest` from the ``s p o`` lines of the quads, as N-Quads writes them
+    (a study's lines, mapped without building a quad). Sorting ``str`` by code point gives
+    the order of their UTF-8 bytes, so this is the same digest.
+
+    >>> g, s, p = NamedNode("http://g"), NamedNode("http://s"), NamedNode("http://p")
+    >>> quads = [Quad(s, p, Literal("é"), g), Quad(s, p, Literal("z"), g)]
+    >>> triples_digest([f"{q.subject} {q.predicate} {q.object}" for q in quads]) == (
+    ...     record_digest(quads))
+    True
+    """
+    import hashlib
+
+    return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()[:32]
 
 
 def record_digest(quads: list[Quad]) -> str:

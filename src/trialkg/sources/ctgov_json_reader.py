@@ -41,9 +41,12 @@ class JsonReader:
         return JsonReader(value or {}, f"{self.path}.{key}")
 
     def text(self, key: str) -> str | None:
-        value = self._get(key)
+        obj = self.obj
+        value = obj.get(key) if type(obj) is dict else self._get(key)
         if value is None:
             return None
+        if type(value) is str:  # the usual case, first
+            return value.strip() or None
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise self._fail(key, "text", value)
         text = str(value).strip()

@@ -33,6 +33,9 @@ _TRIAL_PREDICATES = {TKG + p: p for p in (
     "meshLink", "leadSponsor", "collaborator")}
 _NODE_PREDICATES = {TKG + "country": "country", TKG + "mesh": "mesh", TKG + "meshLabel": "label"}
 _CLINICAL_TRIAL = TKG + "ClinicalTrial"
+#: every predicate :func:`trial_facts` reads
+_WANTED = frozenset(ox.NamedNode(iri) for iri in (*_TRIAL_PREDICATES, *_NODE_PREDICATES,
+                                                   RDF + "type"))
 #: what :func:`stored_facts` reads of the nodes a trial links to: its sites and MeSH links
 _NODE_LOOKUPS = (("site", (TKG + "country",)), ("meshLink", (TKG + "mesh", TKG + "meshLabel")))
 
@@ -54,7 +57,10 @@ def trial_facts(trial: str, triples: Iterable[tuple[ox.NamedNode | ox.BlankNode,
                 ) -> TrialFacts:
     """The facts of ``trial`` among one record's triples (as the mapping emits them)."""
     facts = TrialFacts()
-    for s, p, o in set(triples):  # a graph holds each triple once
+    # Only the few predicates counted are read: they are picked out first (a hash of the
+    # predicate each), then made a set (a graph holds each triple once).
+    wanted = _WANTED
+    for s, p, o in {t for t in triples if t[1] in wanted}:
         pv = p.value
         if s.value == trial:
             if pv == RDF + "type":
