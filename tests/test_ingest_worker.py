@@ -27,7 +27,7 @@ from tests.test_ingest_scale import (
     real_records,
     renumbered,
 )
-from trialkg.iris import study_graph_iri
+from trialkg.iris import study_graph_iri, trial_iri
 from trialkg.model import Study
 from trialkg.sources import read_paths
 from trialkg.store import IngestReport, TrialStore
@@ -79,6 +79,37 @@ def test_worker_gives_the_same_graph_as_in_process(tmp_path: Path) -> None:
 
 
 @pytest.mark.shared
+@pytest.mark.shared
+def test_batches_loaded_in_the_background_leave_the_search_index_whole(
+        tmp_path: Path) -> None:
+    """A worker ingest loads each batch of new studies in a thread while the next batch
+    comes in and writes the last batch's index rows meanwhile: after it, the index is
+    marked fresh and holds the same rows as one rebuilt from the store, and as the
+    in-process ingest's."""
+    from trialkg.store.search import INDEX_FILE, TextIndex
+    from trialkg.store.search.index import FRESH
+
+    _ingest_both(tmp_path, shared_path(*V2), batch_size=5)
+    rows = "SELECT d.iri, d.id, d.title, f.* FROM docs d JOIN fts f ON f.rowid = d.rowid ORDER BY 1"
+    found = {}
+    for name in ("in-process", "worker"):
+        index = TextIndex.open(tmp_path / name / INDEX_FILE)
+        assert index.state() == FRESH
+        found[name] = index.conn.execute(rows).fetchall()
+        # NCT04267848 gives pembrolizumab in an arm; NCT06171568 is at Lariboisière
+        assert trial_iri("NCT04267848") in index.matching("pembrolizumab")
+        assert trial_iri("NCT06171568") in index.matching("lariboisiere")
+        with TrialStore.open(tmp_path / name, read_only=True) as store:
+            trials = {q.subject.value for q in store.store.quads_for_pattern(
+                None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                ox.NamedNode("https://w3id.org/trialkg/vocab#ClinicalTrial"))}
+            assert len(found[name]) == len(trials) > 40
+            index.rebuild(store.store)
+        assert index.conn.execute(rows).fetchall() == found[name]
+        index.close()
+    assert found["worker"] == found["in-process"]
+
+
 def test_same_study_twice_and_bad_records(tmp_path: Path) -> None:
     """One JSON Lines file: a study, a malformed line, a newer capture of the same study in
     the same batch, a record the reader rejects, then the older capture again."""

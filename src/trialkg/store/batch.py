@@ -8,7 +8,8 @@ also counts what its studies change in the summary counts (:mod:`trialkg.store.s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -142,12 +143,17 @@ class Batch:
     """
 
     def __init__(self, store: StoreCore, report: IngestReport, size: int,
-                 tally: SummaryTally | None = None, *, max_quads: int = BATCH_QUADS) -> None:
+                 tally: SummaryTally | None = None, *, max_quads: int = BATCH_QUADS,
+                 background: bool = False) -> None:
         self.store = store
         self.report = report
         self.size = size
         self.max_quads = max_quads
         self.tally = tally
+        #: load a batch of new studies in a thread while the next one is gathered (an
+        #: ingest that maps in a worker process); :meth:`finish` waits for the last one
+        self.background = background
+        self._load: _Load | None = None
         self.new: dict[str, list[ox.Quad] | bytes] = {}
         self.changed: dict[str, list[ox.Quad] | bytes] = {}
         self.counts: dict[str, int] = {}
@@ -187,6 +193,11 @@ class Batch:
             self.commit()
 
     def commit(self) -> None:
+        load = self._load
+        if load is not None and (self.changed or not load.trials.isdisjoint(
+                trial for trial, _ in self.trials.values())):
+            # this batch reads or replaces what the load in flight writes: it goes first
+            self._finish(fresh=False)
         if self.tally is None or not self.trials:
             self._commit()
             return
@@ -212,20 +223,20 @@ class Batch:
             else:
                 reread.append(trial)
         self.tally.begin()
-        self._commit()
+        self._commit(background=not reread)  # a trial read back needs its batch written
         for trial in reread:
             merge_counts(after, contribution(stored_facts(self.store, trial)))
         self.tally.apply(before, after)
 
-    def _commit(self) -> None:
+    def _commit(self, background: bool = True) -> None:
         report = self.report
         trials = [trial for trial, _ in self.trials.values()]
+        written: dict[str, Written] = {}
         if trials:
             self.store.index_before_write()
             # A new study is indexed from the row made as it was mapped, or from the N-Quads
             # text a worker sent (~0.5 ms a study), not from the store (several ms a study
             # after bulk loads).
-            written: dict[str, Written] = {}
             for graph, (trial, _) in self.trials.items():
                 data = self.new.get(graph)
                 if data is None:
@@ -235,8 +246,26 @@ class Batch:
                     written[trial] = row
                 elif isinstance(data, bytes):
                     written[trial] = data
+        parts = list(self.new.values())
+        if (self.background and background and parts and not self.changed
+                and all(isinstance(p, bytes) for p in parts)):
+            # One load at a time, in the store's write order; the last one's index rows
+            # are written while this one loads (the index stays marked stale until the
+            # last load is in: see finish()).
+            data = b"".join(p for p in parts if isinstance(p, bytes))
+            previous = self._load
+            if previous is not None:
+                previous.join()
+            self._load = _Load(self.store, data, sum(self.counts.values()), len(self.new),
+                               trials, written)
+            report.mesh_ids |= self.mesh_ids
+            self.discard()
+            if previous is not None:
+                self._done(previous, fresh=False)
+            return
+        if self._load is not None:
+            self._finish(fresh=False)
         if self.new:
-            parts = list(self.new.values())
             count = sum(self.counts[g] for g in self.new)
             if all(isinstance(p, bytes) for p in parts):
                 self.store._add_new(b"".join(p for p in parts if isinstance(p, bytes)), count)
@@ -255,6 +284,38 @@ class Batch:
         if trials:
             self.store.index_after_write(trials, written)
 
+    def finish(self) -> None:
+        """Wait for the load in flight (if any), count it and write its index rows; the
+        index is then marked fresh. Every ingest that commits batches ends with this, also
+        when it stops early (the load in flight is a committed batch).
+
+        :raises OSError: the store could not write that batch.
+        """
+        if self._load is not None:
+            self._finish(fresh=True)
+
+    def settle(self) -> None:
+        """Wait for the load in flight without raising (the caller is raising already)."""
+        load, self._load = self._load, None
+        if load is not None:
+            try:
+                load.join()
+            except BaseException:
+                pass
+
+    def _finish(self, *, fresh: bool) -> None:
+        load, self._load = self._load, None
+        if load is not None:
+            load.join()
+            self._done(load, fresh=fresh)
+
+    def _done(self, load: _Load, *, fresh: bool) -> None:
+        """Count a load that has ended and write its index rows."""
+        self.report.loaded += load.studies
+        self.report.triples += load.count
+        if load.trials:
+            self.store.index_after_write(load.trials, load.written, fresh=fresh)
+
     def discard(self) -> None:
         self.trials.clear()
         self.rows.clear()
@@ -265,6 +326,36 @@ class Batch:
         self.quads = 0
         self.replaced_quads = 0
 
+
+
+class _Load:
+    """One batch of new studies bulk-loaded by a thread (Oxigraph releases the GIL while it
+    loads): the writer meanwhile takes the next records from the worker and writes the
+    previous batch's index rows. The load is the same single atomic step as in the
+    foreground, so a crash still leaves each study fully in or fully out."""
+
+    def __init__(self, store: StoreCore, data: bytes, count: int, studies: int,
+                 trials: list[str], written: Mapping[str, Written]) -> None:
+        self.count = count
+        self.studies = studies
+        self.trials = set(trials)
+        self.written = written
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(store, data),
+                                        name="trialkg-load")
+        self._thread.start()
+
+    def _run(self, store: StoreCore, data: bytes) -> None:
+        try:
+            store._add_new(data, self.count)
+        except BaseException as exc:  # raised in the writer's thread by join()
+            self._error = exc
+
+    def join(self) -> None:
+        """Wait for the load to end; its error, if it failed."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def _digest_of(quads: list[ox.Quad]) -> str | None:

@@ -336,12 +336,13 @@ class StoreCore:
 
     def index_after_write(self, trials: Iterable[str],
                           written: Mapping[str, Written] | None = None,
-                          ) -> None:
+                          *, fresh: bool = True) -> None:
         """After the commit: the index rows of these trials (IRIs) are read again, from the
         quads just ``written`` for a new study (trial IRI -> its record's quads), else from
-        the store, and the index is marked fresh."""
+        the store, and the index is marked fresh (unless ``fresh`` is false: another
+        commit is still under way)."""
         if self.text_index is not None and self.path is not None:
-            self.text_index.refresh(self.store, trials, written)
+            self.text_index.refresh(self.store, trials, written, fresh=fresh)
 
     def finish_ingest(self, report: IngestReport) -> None:
         """After the last batch: a replaced study may have been the last to name an entity."""

@@ -119,12 +119,14 @@ def ingest_files(
     once per record read (loaded, skipped or failed).
     """
     report = IngestReport()
-    batch = Batch(store, report, batch_size, tally)
+    # new studies are loaded by a thread while the next batch comes in (Batch.finish waits)
+    batch = Batch(store, report, batch_size, tally, background=True)
     try:
         with _Worker(files, store.stored_versions()) as worker:
             for message in worker.messages(stop):
                 if message is None or (stop is not None and stop.is_set()):
                     report.interrupted = True
+                    batch.finish()
                     return report
                 kind = message[0]
                 if kind == "idle":  # the worker is behind: load what is here meanwhile
@@ -138,6 +140,7 @@ def ingest_files(
                     continue
                 if kind == "done":
                     batch.commit()
+                    batch.finish()
                     break
                 if kind == "fatal":
                     raise WorkerDied(message[1])
@@ -157,11 +160,16 @@ def ingest_files(
                     report.count(kind)
     except KeyboardInterrupt:
         report.interrupted = True
+        batch.finish()  # the batch in flight is committed: it is counted, and indexed
         return report
     except WorkerDied as exc:
         batch.discard()
+        batch.finish()
         report.aborted = True
         report.errors.append(str(exc))
+    except BaseException:
+        batch.settle()  # an unexpected error: the load in flight still ends before it shows
+        raise
     store.finish_ingest(report)
     return report
 

@@ -258,13 +258,14 @@ class TextIndex:
     # --- writing -------------------------------------------------------------------
 
     def refresh(self, store: ox.Store, trials: Iterable[str],
-                written: Mapping[str, Written] | None = None) -> int:
+                written: Mapping[str, Written] | None = None, *, fresh: bool = True) -> int:
         """Re-read the given trials (IRIs): rows of those still in the store are replaced,
         the others dropped; then the index is marked fresh. One transaction. A trial new to
         the index whose record's quads (or the row :func:`mapped_text` made of them) are in
         ``written`` (a batch of new studies) is read from those; any other from the store
-        (a trial other graphs describe too). Returns how many trials are indexed now of
-        those given."""
+        (a trial other graphs describe too). With ``fresh`` false the index stays marked
+        stale (a later commit of the same write is still loading). Returns how many trials
+        are indexed now of those given."""
         written = written or {}
         rows = []
         for iri in dict.fromkeys(trials):
@@ -279,7 +280,8 @@ class TextIndex:
             self._delete([iri for iri, _ in rows])
             kept = [(iri, text) for iri, text in rows if text is not None]
             self._insert(kept)
-            self._set_state(FRESH)
+            if fresh:
+                self._set_state(FRESH)
         return len(kept)
 
     def rebuild(self, store: ox.Store) -> int:
