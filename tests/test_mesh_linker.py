@@ -159,6 +159,9 @@ def uis(linker: Linker, text: str) -> set[str]:
         ("Human Immunodeficiency Virus", "D015658"),  # the organism as its infection
         ("Covid19", "D000086382"),
         ("Bladder Carcinoma", "D001749"),  # an organ's carcinoma as its neoplasm
+        # the organ by another name of its anatomy descriptor (Thyroid Gland: "Thyroid")
+        ("Thyroid Gland Carcinoma", "D013964"),
+        ("Cervix Uteri Carcinoma", "D002583"),
         ("Depression", "D003863"),  # F01
     ],
 )
@@ -178,6 +181,18 @@ def test_no_broader_beside_narrower(conditions: Linker) -> None:
     # two named things that are not one above the other both stay
     assert uis(conditions, "Macular Edema Secondary to Retinal Vein Occlusion") == {
         "D008269", "D012170"}
+
+
+def test_conjuncts_share_the_last_word(conditions: Linker) -> None:
+    """"Breast and Ovarian Cancer" names two neoplasms; the organ before "and" takes the head."""
+    assert uis(conditions, "Breast and Ovarian Cancer") == {"D001943", "D010051"}
+    assert uis(conditions, "Esophageal and Gastric Carcinoma") == {"D004938", "D013274"}
+    assert uis(conditions, "Liver and Intrahepatic Bile Duct Carcinoma") == {
+        "D008113", "D001650"}
+    # a course word before "and"/"or" is no conjunct of its own (no Neoplasm Metastasis)
+    assert uis(conditions, "Recurrent and Metastatic Head and Neck Cancer") == {"D006258"}
+    assert uis(conditions, "Locally Advanced or Metastatic Breast Cancer") == {"D001943"}
+    assert uis(conditions, "Metastatic or Recurrent Cancer") == {"D009369"}
 
 
 def test_stage_and_course_words_add_nothing(conditions: Linker) -> None:

@@ -26,7 +26,10 @@ How a link was found (:attr:`MeshLink.method`):
 
 "Carcinoma" ending a phrase that names no descriptor is read as "neoplasm", as MeSH's own
 terms read "Breast Carcinoma" ("Bladder Carcinoma" → Urinary Bladder Neoplasms, not
-Carcinoma alone). Upper-case words that are the initials of one descriptor's term ("NSCLC",
+Carcinoma alone), the organ named by any name of its anatomy descriptor ("Thyroid Gland
+Carcinoma" → Thyroid Neoplasms); a conjunct before "and"/"or" takes the text's last word when
+that gives a sibling of the last conjunct's link ("Breast and Ovarian Cancer" → Breast
+Neoplasms too). Upper-case words that are the initials of one descriptor's term ("NSCLC",
 "OSA") link as ``abbreviation`` when no other descriptor's term has the same initials.
 
 Only the whole meaning counts: a term inside a longer match is not linked on its own
@@ -60,7 +63,7 @@ from typing import Generic, NamedTuple, TypeVar
 from trialkg.mesh.index_files import load_supplementary, load_terms
 from trialkg.mesh.kinds import KINDS, LinkKind
 from trialkg.mesh.linker_index import SupplementaryIndex, simple_key
-from trialkg.mesh.normalise import words
+from trialkg.mesh.normalise import variants, words
 from trialkg.mesh.vocabulary import MeshVocabulary
 
 __all__ = ["METHODS", "Linker", "MeshLink"]
@@ -79,6 +82,9 @@ _ADJECTIVE_SUFFIXES = (
 )
 #: Head words too generic to report on their own when nested in a longer match.
 _GENERIC_HEADS = frozenset({"disease", "disorder", "syndrome", "neoplasm", "condition"})
+#: Words that end a neoplasm's name ("cancer" and "tumor" are read as "neoplasm").
+_NEOPLASM_WORDS = frozenset({"carcinoma", "neoplasm"})
+_CONJUNCTIONS = frozenset({"and", "or"})
 
 
 class _Lookup(Generic[_K, _V]):
@@ -170,6 +176,7 @@ class Linker:
         self._derived = derived
         self._cache_dir = cache_dir
         self._ancestors: dict[str, set[str]] = {}
+        self._organ_memo: dict[tuple[str, ...], str | None] = {}
         terms = self._terms = load_terms(vocab, cache_dir)
         self._allows: list[bool | None] = [None] * len(terms.uis)
         self._supplementary_index: SupplementaryIndex | None = None
@@ -316,8 +323,8 @@ class Linker:
             for j in range(min(n, i + _MAX_WORDS), i, -1):
                 window = norm[i:j]
                 ui = self._index.get(window)
-                if ui is None and j - i > 1 and window[-1] == "carcinoma":
-                    ui = self._index.get((*window[:-1], "neoplasm"))  # "Bladder Carcinoma"
+                if ui is None and j - i > 1 and window[-1] in _NEOPLASM_WORDS:
+                    ui = self._organ_neoplasm(window[:-1])  # "Bladder Carcinoma"
                 if ui is None:
                     ui = self._pathogens.get(window)
                     if ui is not None and self._organism_tail(norm, i, j):
@@ -342,6 +349,7 @@ class Linker:
                 hits.append(_Hit(i, i + 1, self._initials[original], "abbreviation"))
         if any(h.method == "exact" for h in hits):
             return self._choose(text, spans, hits)
+        hits += self._conjuncts(norm, hits)
         # the whole text as a drug's base name or a supplementary record's name is more
         # specific than any term found inside it ("acetyl arginine" is C000015, not Arginine)
         salt = self._salts.get(norm)
@@ -357,6 +365,64 @@ class Linker:
             # "Advanced Malignant Solid Neoplasm", "Solid Tumor": a neoplasm, nothing narrower
             hits = [_Hit(n - 1, n, self._index[("neoplasm",)], "partial")]
         return self._choose(text, spans, hits)
+
+    def _organ_neoplasm(self, organ: tuple[str, ...]) -> str | None:
+        """The neoplasm of an organ named by ``organ`` ("Bladder" of "Bladder Carcinoma"):
+        "<organ> neoplasm" as a term, else "<another name of the organ> neoplasm" for the
+        organ's anatomy descriptor (tree A: "Thyroid Gland" is also "Thyroid", so "Thyroid
+        Gland Carcinoma" is Thyroid Neoplasms), when the organ's names give one descriptor."""
+        ui = self._index.get((*organ, "neoplasm"))
+        if ui is not None or organ not in self._terms.candidates:
+            return ui
+        if organ not in self._organ_memo:
+            found: set[str] = set()
+            for n in self._terms.candidates[organ]:
+                d = self.vocab.descriptor(self._terms.uis[n])
+                if d is None or not any(t.startswith("A") for t in d.tree_numbers):
+                    continue
+                for term in (d.label, *d.entry_terms):
+                    for key in variants(term):
+                        other = self._index.get((*key, "neoplasm"))
+                        if other is not None:
+                            found.add(other)
+            self._organ_memo[organ] = found.pop() if len(found) == 1 else None
+        return self._organ_memo[organ]
+
+    def _conjuncts(self, norm: tuple[str, ...], hits: list[_Hit]) -> list[_Hit]:
+        """Conjuncts sharing the text's last word ("Breast and Ovarian Cancer" is also Breast
+        Cancer): a conjunct of one to three words before "and"/"or" links with that word
+        when what it gives is a sibling of the last conjunct's link (both under one tree
+        number two levels deep, neither above the other), so "Recurrent and Metastatic …"
+        adds no Recurrence."""
+        n = len(norm)
+        last = [h for h in hits if h.end == n and h.end - h.start > 1]
+        if n < 3 or not last or not any(w in _CONJUNCTIONS for w in norm[:-1]):
+            return []
+        right = max(last, key=lambda h: h.end - h.start)
+        found: list[_Hit] = []
+        start = 0
+        for k, word in enumerate(norm[: right.start]):
+            if word not in _CONJUNCTIONS:
+                continue
+            if 0 < k - start <= 3:
+                left = norm[start:k]
+                ui = (self._organ_neoplasm(left) if norm[-1] in _NEOPLASM_WORDS
+                      else self._index.get((*left, norm[-1])))
+                if ui is not None and self._siblings(ui, right.ui):
+                    found.append(_Hit(start, k, ui, "partial"))
+            start = k + 1
+        return found
+
+    def _siblings(self, a: str, b: str) -> bool:
+        """Whether two descriptors share a tree number two levels deep and neither is the
+        other's ancestor."""
+        if a == b or a in self._ancestors_of(b) or b in self._ancestors_of(a):
+            return False
+        da, db = self.vocab.descriptor(a), self.vocab.descriptor(b)
+        if da is None or db is None:
+            return False
+        stems = {".".join(t.split(".")[:2]) for t in da.tree_numbers if t.count(".") >= 1}
+        return any(".".join(t.split(".")[:2]) in stems for t in db.tree_numbers)
 
     def _is_head(
         self, hit: _Hit, chosen: list[_Hit], norm: tuple[str, ...], inverted: set[int]
