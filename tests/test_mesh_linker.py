@@ -162,6 +162,10 @@ def uis(linker: Linker, text: str) -> set[str]:
         # the organ by another name of its anatomy descriptor (Thyroid Gland: "Thyroid")
         ("Thyroid Gland Carcinoma", "D013964"),
         ("Cervix Uteri Carcinoma", "D002583"),
+        # a disease's name without its head word ("Fever", "Disease", "Virus Infection")
+        ("Chikungunya", "D065632"),
+        ("Zika", "D000071243"),
+        ("Parkinson", "D010300"),
         ("Depression", "D003863"),  # F01
     ],
 )

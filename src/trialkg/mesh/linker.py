@@ -19,6 +19,10 @@ How a link was found (:attr:`MeshLink.method`):
     the whole text is the name (or a synonym) of a supplementary concept record: the link is
     the record's own ``C…`` UI, and :attr:`MeshLink.mapped_to` holds the descriptors NLM maps
     it to;
+``shortened``
+    the whole text (one to three words, nothing else found) is one descriptor's term without
+    its head word: "Fever", "Disease", "Infection" or "Virus Infection" ("Chikungunya" →
+    Chikungunya Fever);
 ``derived``
     with ``derived=True`` only: a word is the adjective of a one-word term ("Recurrent" →
     Recurrence, "Nephrotic" → Nephrosis, "Ulcerative" → Ulcer), as ClinicalTrials.gov's
@@ -71,7 +75,7 @@ __all__ = ["METHODS", "Linker", "MeshLink"]
 _K = TypeVar("_K", bound=Hashable)
 _V = TypeVar("_V")
 
-METHODS = ("exact", "partial", "abbreviation", "salt", "supplementary", "derived")
+METHODS = ("exact", "partial", "abbreviation", "salt", "supplementary", "shortened", "derived")
 
 _MAX_WORDS = 12
 
@@ -85,6 +89,8 @@ _GENERIC_HEADS = frozenset({"disease", "disorder", "syndrome", "neoplasm", "cond
 #: Words that end a neoplasm's name ("cancer" and "tumor" are read as "neoplasm").
 _NEOPLASM_WORDS = frozenset({"carcinoma", "neoplasm"})
 _CONJUNCTIONS = frozenset({"and", "or"})
+#: Head words a disease's name is used without ("Chikungunya" for Chikungunya Fever).
+_ELIDED_HEADS = (("fever",), ("disease",), ("infection",), ("virus", "infection"))
 
 
 class _Lookup(Generic[_K, _V]):
@@ -361,6 +367,10 @@ class Linker:
                 record_ui, name, targets = found
                 matched = text[spans[0][0] : spans[-1][1]]
                 return [MeshLink(record_ui, name, "supplementary", matched, targets)]
+        if not hits and n <= 3:
+            ui = self._shortened(norm)
+            if ui is not None:
+                hits = [_Hit(0, n, ui, "shortened")]
         if not hits and n > 1 and norm[-1] == "neoplasm" and ("neoplasm",) in self._index:
             # "Advanced Malignant Solid Neoplasm", "Solid Tumor": a neoplasm, nothing narrower
             hits = [_Hit(n - 1, n, self._index[("neoplasm",)], "partial")]
@@ -387,6 +397,12 @@ class Linker:
                             found.add(other)
             self._organ_memo[organ] = found.pop() if len(found) == 1 else None
         return self._organ_memo[organ]
+
+    def _shortened(self, norm: tuple[str, ...]) -> str | None:
+        """The one descriptor of which the whole text is a term without its head word
+        ("Chikungunya" of "Chikungunya Fever" and "Chikungunya Virus Infection")."""
+        found = {ui for head in _ELIDED_HEADS if (ui := self._index.get((*norm, *head)))}
+        return found.pop() if len(found) == 1 else None
 
     def _conjuncts(self, norm: tuple[str, ...], hits: list[_Hit]) -> list[_Hit]:
         """Conjuncts sharing the text's last word ("Breast and Ovarian Cancer" is also Breast
