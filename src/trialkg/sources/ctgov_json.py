@@ -32,6 +32,7 @@ from trialkg.model import (
 from trialkg.sources.ctgov_json_reader import JsonReader
 from trialkg.sources.ctgov_json_results import parse_results
 from trialkg.sources.files import read_whole
+from trialkg.sources.zip_members import ZipMembers
 
 __all__ = ["parse_study", "read_bytes", "read_file", "study_or_error"]
 
@@ -99,14 +100,11 @@ def _read_zip(path: Path, name: str) -> Iterator[Item]:
                                source=name)
         return
     with archive:
-        members = sorted(
-            (m for m in archive.infolist() if not m.is_dir() and m.filename.endswith(".json")),
-            key=lambda m: m.filename,
-        )
+        members = ZipMembers(archive, ".json")  # 70 bytes a member, not ZipFile's 650
         for member in members:
             where = f"{name}!{member.filename}"
             try:
-                data = archive.read(member)
+                data = members.read(member)
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
                 yield InputFormatError(f"cannot read member (truncated archive?): {exc}",
                                        source=where)
