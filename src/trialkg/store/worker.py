@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from trialkg.exceptions import RecordError
+from trialkg.iris import STUDY_GRAPH_PREFIX
 from trialkg.store import BATCH_QUADS, Batch, IngestReport, Prepared, TrialStore
 
 if TYPE_CHECKING:
@@ -329,13 +330,41 @@ def _settle_gc() -> None:
     gc.set_threshold(20_000, 50, 100)
 
 
-def _work(files: list[str], known: dict[str, tuple[str | None, str | None]],
+class _Known:
+    """The ``(version, digest)`` the store holds, or will hold, for each record graph, kept
+    as one short string per study (about 220 bytes an entry instead of 360: 85 MB less for
+    the 600,000 studies of the whole registry, which the worker adds one by one)."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, known: dict[str, tuple[str | None, str | None]]) -> None:
+        self._entries: dict[str, str] = {}
+        for graph in list(known):
+            self[graph] = known.pop(graph)
+
+    @staticmethod
+    def _key(graph: str) -> str:
+        return graph[len(STUDY_GRAPH_PREFIX):] if graph.startswith(STUDY_GRAPH_PREFIX) else graph
+
+    def __setitem__(self, graph: str, value: tuple[str | None, str | None]) -> None:
+        self._entries[self._key(graph)] = "\x1f".join("\x00" if x is None else x for x in value)
+
+    def get(self, graph: str) -> tuple[str | None, str | None]:
+        found = self._entries.get(self._key(graph))
+        if found is None:
+            return (None, None)
+        version, digest = found.split("\x1f")
+        return (None if version == "\x00" else version, None if digest == "\x00" else digest)
+
+
+def _work(files: list[str], known_versions: dict[str, tuple[str | None, str | None]],
           sender: _Sender, where: list[str]) -> None:
     from pyoxigraph import RdfFormat, serialize
 
     from trialkg.sources import read_paths
     from trialkg.store import prepare_record, record_key
 
+    known = _Known(known_versions)
     mapped = 0
     for n, name in enumerate(files, start=1):
         sender.send(("file", n))
@@ -348,8 +377,7 @@ def _work(files: list[str], known: dict[str, tuple[str | None, str | None]],
                 sender.send(("warning", warning))
             graph, version = record_key(item)
             where[0] = graph
-            outcome = prepare_record(item, graph, version, known.get(graph, (None, None)),
-                                     text=True)
+            outcome = prepare_record(item, graph, version, known.get(graph), text=True)
             if isinstance(outcome, Prepared):
                 mapped += 1
                 if mapped == _SETTLE_AFTER:
