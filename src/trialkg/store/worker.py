@@ -333,7 +333,8 @@ def _settle_gc() -> None:
 class _Known:
     """The ``(version, digest)`` the store holds, or will hold, for each record graph, kept
     as one short string per study (about 220 bytes an entry instead of 360: 85 MB less for
-    the 600,000 studies of the whole registry, which the worker adds one by one)."""
+    the 600,000 studies of the whole registry, which the worker adds one by one). It takes
+    the writer's table entry by entry, emptying it, so the two are never both held whole."""
 
     __slots__ = ("_entries",)
 
